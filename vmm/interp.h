@@ -1,0 +1,95 @@
+/*
+ * The reference interpreter: one handler per instruction family, named in
+ * the instruction table (vmm/insn.def, vmm/insn_x87.def), plus the operand
+ * and stack helpers every handler shares.
+ */
+#ifndef DOPPEL_INTERP_H
+#define DOPPEL_INTERP_H
+
+#include <stdint.h>
+
+#include "cpu.h"
+#include "insn.h"
+
+/*
+ * Every handler the table may name, grouped by the file that defines it.
+ * The table refers to them weakly, so a missing one is a NULL exec that
+ * the interpreter reports by name at run time (and a unit test fails).
+ */
+#define INTERP_HANDLERS_ALU(X) /* vmm/interp_alu.c, interp_bits.c, interp_bcd.c */ \
+	X(add) X(or) X(adc) X(sbb) X(and) X(sub) X(xor) X(cmp) X(test) \
+	X(inc) X(dec) X(neg) X(not) \
+	X(mul) X(imul1) X(imul2) X(imul3) X(div) X(idiv) \
+	X(rol) X(ror) X(rcl) X(rcr) X(shl) X(shr) X(sar) X(shld) X(shrd) \
+	X(bt) X(bts) X(btr) X(btc) X(bsf) X(bsr) \
+	X(daa) X(das) X(aaa) X(aas) X(aam) X(aad) \
+	X(cbw) X(cwd) X(setcc) X(cmovcc) X(xadd) X(cmpxchg) X(cmpxchg8b) X(bswap) \
+	X(salc) X(clc) X(stc) X(cmc) X(cld) X(std) X(lahf) X(sahf)
+
+#define INTERP_HANDLERS_FLOW(X) /* vmm/interp_move.c, interp_stack.c, interp_branch.c, interp_string.c */ \
+	X(mov) X(movzx) X(movsx) X(lea) X(xchg) X(nop) X(xlat) \
+	X(push) X(pop) X(push_sreg) X(pop_sreg) X(pusha) X(popa) X(pushf) X(popf) \
+	X(enter) X(leave) \
+	X(jcc) X(jmp) X(call) X(ret) X(loop) X(loope) X(loopne) X(jcxz) \
+	X(movs) X(cmps) X(stos) X(lods) X(scas) X(ins) X(outs) \
+	X(bound) X(ud)
+
+#define INTERP_HANDLERS_SEG(X) /* vmm/interp_far.c, interp_desc.c */ \
+	X(jmp_far) X(call_far) X(ret_far) X(iret) X(int) X(int3) X(into) \
+	X(lxs) X(mov_to_sreg) X(mov_from_sreg) \
+	X(lar) X(lsl) X(verr) X(verw) X(arpl) \
+	X(lgdt) X(lidt) X(sgdt) X(sidt) X(lldt) X(sldt) X(ltr) X(str)
+
+#define INTERP_HANDLERS_SYS(X) /* vmm/interp_system.c, interp_io.c */ \
+	X(mov_to_cr) X(mov_from_cr) X(mov_to_dr) X(mov_from_dr) \
+	X(clts) X(lmsw) X(smsw) X(invlpg) X(invd) X(wbinvd) \
+	X(cpuid) X(rdtsc) X(rdmsr) X(wrmsr) X(rdpmc) X(hlt) X(cli) X(sti) X(in) X(out)
+
+#define INTERP_HANDLERS(X) \
+	INTERP_HANDLERS_ALU(X) INTERP_HANDLERS_FLOW(X) \
+	INTERP_HANDLERS_SEG(X) INTERP_HANDLERS_SYS(X)
+
+#define INTERP_DECLARE(name) insn_handler op_##name;
+INTERP_HANDLERS(INTERP_DECLARE)
+#undef INTERP_DECLARE
+/* x87 handlers are declared in vmm/fpu.h (their own list, FPU_HANDLERS). */
+
+/* ---- operands (vmm/interp_operand.c) ---- */
+
+/* Size in bytes of operand n (0..2) of i. */
+int opnd_size(const struct insn *i, int n);
+/* Read operand n: registers, immediates, memory (with segment checks). */
+uint32_t opnd_read(struct cpu *c, const struct insn *i, int n);
+/* Read operand n that will be written back: faults as a write first. */
+uint32_t opnd_read_rmw(struct cpu *c, const struct insn *i, int n);
+void opnd_write(struct cpu *c, const struct insn *i, int n, uint32_t v);
+/* The effective offset of the ModRM memory operand (address-size wrapped). */
+uint32_t insn_ea(const struct cpu *c, const struct insn *i);
+
+/* 8-bit register access with the AL,CL,DL,BL,AH,CH,DH,BH numbering. */
+uint8_t reg8_read(const struct cpu *c, int r);
+void reg8_write(struct cpu *c, int r, uint8_t v);
+/* Write a 1/2/4-byte value into a GPR, keeping the bytes above it. */
+void reg_write(struct cpu *c, int r, int size, uint32_t v);
+uint32_t reg_read(const struct cpu *c, int r, int size);
+
+/* ---- the stack (vmm/interp_stack.c): SS, with the stack size of SS.B ---- */
+void stack_push(struct cpu *c, int size, uint32_t v);  /* faults before ESP moves */
+uint32_t stack_pop(struct cpu *c, int size);
+uint32_t stack_peek(struct cpu *c, int size, uint32_t offset);
+
+/* ---- flags (vmm/flags.c) ---- */
+uint32_t flags_add(struct cpu *c, uint32_t a, uint32_t b, uint32_t carry, int size);
+uint32_t flags_sub(struct cpu *c, uint32_t a, uint32_t b, uint32_t borrow, int size);
+void flags_logic(struct cpu *c, uint32_t result, int size);
+bool cond_holds(const struct cpu *c, int cc); /* cc = low nibble of Jcc */
+/* Set EFLAGS as POPF/IRET would, honouring CPL, IOPL and the reserved bits. */
+void flags_write(struct cpu *c, uint32_t value, uint32_t writable);
+
+/* ---- cross-family services ---- */
+/* Load a segment register with full real/protected-mode checks (vmm/seg.c). */
+void seg_load(struct cpu *c, int sreg, uint16_t sel);
+/* IOPL and TSS I/O bitmap check for port access (vmm/interp_io.c). */
+void io_check_access(struct cpu *c, uint16_t port, int size);
+
+#endif
