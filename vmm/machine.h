@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cpu.h"
+#include "mmu.h"
 
 #define RAM_MIN (1u << 20)          /* 1 MiB */
 #define RAM_MAX (3584u << 20)       /* 3.5 GiB: leave room below 4 GiB for MMIO */
@@ -27,6 +28,7 @@ struct io_range {
 };
 
 #define IO_RANGES_MAX 32
+#define DEVICES_MAX 16   /* device states, in devices/devices.c table order */
 
 /* Trace categories (--trace=exec,io,int) */
 #define TRACE_EXEC 1u
@@ -51,6 +53,7 @@ struct machine {
 	int ram_fd;
 	uint32_t a20_mask;     /* 0xffffffff, or ~(1<<20) with A20 off */
 	uint64_t icount;       /* the virtual clock: retired guest instructions */
+	struct tlb tlb;        /* the CPU's software TLB (vmm/mmu.h); all-zero is empty */
 
 	struct io_range io[IO_RANGES_MAX];
 	int n_io;
@@ -62,11 +65,16 @@ struct machine {
 	unsigned trace;        /* TRACE_* bits */
 	FILE *trace_out;
 	FILE *serial_out;      /* where COM1 transmits */
+
+	void *dev_state[DEVICES_MAX]; /* owned by devices/devices.c */
 };
 
 /* Create a machine with ram_size bytes of RAM; returns -1 and prints why. */
 int machine_init(struct machine *m, uint32_t ram_size);
 void machine_free(struct machine *m);
+/* Power-on state: cpu_reset, every device reset, clock and stop cleared
+ * (vmm/machine_reset.c). RAM keeps its contents, as on a PC. */
+void machine_reset(struct machine *m);
 
 /* Register a port range; returns -1 if it overlaps one already there. */
 int machine_io_register(struct machine *m, uint16_t base, uint16_t len,
