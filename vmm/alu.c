@@ -1,0 +1,375 @@
+/*
+ * The arithmetic cores behind the interpreter's handlers: pure functions of
+ * their operands and EFLAGS, kept apart from operand access so the unit
+ * tests can run them against the host CPU's own instructions.
+ */
+#include "alu.h"
+#include "interp.h"
+
+/* INC and DEC keep CF. */
+uint32_t alu_inc(struct cpu *c, uint32_t v, int size)
+{
+	uint32_t cf = c->eflags & F_CF;
+	uint32_t r = flags_add(c, v, 1, 0, size);
+
+	c->eflags = (c->eflags & ~F_CF) | cf;
+	return r;
+}
+
+uint32_t alu_dec(struct cpu *c, uint32_t v, int size)
+{
+	uint32_t cf = c->eflags & F_CF;
+	uint32_t r = flags_sub(c, v, 1, 0, size);
+
+	c->eflags = (c->eflags & ~F_CF) | cf;
+	return r;
+}
+
+uint32_t alu_neg(struct cpu *c, uint32_t v, int size)
+{
+	return flags_sub(c, 0, v, 0, size);
+}
+
+static int64_t sign_extend(uint64_t v, int bits)
+{
+	return (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
+
+/* CF = OF = the product does not fit in its low half. */
+static void mul_flags(struct cpu *c, uint32_t lo, bool overflow, int size)
+{
+	flags_set_arith(c, flags_szp(lo, size) | (overflow ? F_CF | F_OF : 0));
+}
+
+uint32_t alu_mul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
+{
+	uint32_t mask = alu_mask(size);
+	uint64_t p = (uint64_t)(a & mask) * (b & mask);
+	uint32_t lo = (uint32_t)p & mask;
+
+	*hi = (uint32_t)(p >> (size * 8)) & mask;
+	mul_flags(c, lo, *hi != 0, size);
+	return lo;
+}
+
+uint32_t alu_imul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
+{
+	int bits = size * 8;
+	int64_t p = sign_extend(a, bits) * sign_extend(b, bits);
+	uint32_t lo = (uint32_t)p & alu_mask(size);
+
+	*hi = (uint32_t)((uint64_t)p >> bits) & alu_mask(size);
+	mul_flags(c, lo, p != sign_extend(lo, bits), size);
+	return lo;
+}
+
+bool alu_div(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
+	     uint32_t *quot, uint32_t *rem)
+{
+	uint64_t q;
+
+	divisor &= alu_mask(size);
+	if (!divisor)
+		return false;
+	q = dividend / divisor;
+	if (q > alu_mask(size))
+		return false;
+	*quot = (uint32_t)q;
+	*rem = (uint32_t)(dividend % divisor);
+	(void)c;
+	return true;
+}
+
+bool alu_idiv(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
+	      uint32_t *quot, uint32_t *rem)
+{
+	int bits = size * 8;
+	int64_t n = sign_extend(dividend, 2 * bits);
+	int64_t d = sign_extend(divisor, bits);
+	int64_t q;
+
+	if (!d || (n == INT64_MIN && d == -1))
+		return false;
+	q = n / d;
+	if (q != sign_extend((uint64_t)q, bits))
+		return false;
+	*quot = (uint32_t)q & alu_mask(size);
+	*rem = (uint32_t)(n % d) & alu_mask(size);
+	(void)c;
+	return true;
+}
+
+uint32_t alu_bittest(struct cpu *c, int op, uint32_t v, unsigned bit, int size)
+{
+	uint32_t m = 1u << (bit & (size * 8 - 1));
+
+	c->eflags = (c->eflags & ~F_CF) | ((v & m) ? F_CF : 0);
+	switch (op) {
+	case BIT_SET: return v | m;
+	case BIT_RESET: return v & ~m;
+	case BIT_COMPLEMENT: return v ^ m;
+	default: return v;
+	}
+}
+
+uint32_t alu_bsf(struct cpu *c, uint32_t src, uint32_t dst, int size)
+{
+	src &= alu_mask(size);
+	if (!src) {
+		flags_set_arith(c, F_ZF);
+		return dst;
+	}
+	flags_set_arith(c, 0);
+	return (uint32_t)__builtin_ctz(src);
+}
+
+uint32_t alu_bsr(struct cpu *c, uint32_t src, uint32_t dst, int size)
+{
+	src &= alu_mask(size);
+	if (!src) {
+		flags_set_arith(c, F_ZF);
+		return dst;
+	}
+	flags_set_arith(c, 0);
+	return 31u - (uint32_t)__builtin_clz(src);
+}
+
+static uint32_t msb(uint32_t v, int size)
+{
+	return (v >> (size * 8 - 1)) & 1;
+}
+
+/* CF and OF as bits 0 and 11 of the flags word, plus SF/ZF/PF of r. */
+static void shift_flags(struct cpu *c, uint32_t r, uint32_t cf, uint32_t of, int size)
+{
+	flags_set_arith(c, flags_szp(r, size) | (cf ? F_CF : 0) | (of ? F_OF : 0));
+}
+
+/* Rotates leave SF, ZF, AF and PF alone. */
+static void rotate_flags(struct cpu *c, uint32_t cf, uint32_t of)
+{
+	c->eflags = (c->eflags & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
+}
+
+static uint32_t shift_shl(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	int bits = size * 8;
+	uint32_t r = (n < 32 ? v << n : 0) & alu_mask(size);
+	uint32_t cf = (int)n <= bits ? (v >> (bits - n)) & 1 : 0;
+
+	shift_flags(c, r, cf, msb(r, size) ^ cf, size);
+	return r;
+}
+
+static uint32_t shift_shr(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	uint32_t r = v >> n;
+	uint32_t cf = (v >> (n - 1)) & 1;
+
+	shift_flags(c, r, cf, msb(r ^ (r << 1), size), size);
+	return r;
+}
+
+static uint32_t shift_sar(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	int32_t sv = (int32_t)(v << (32 - size * 8)) >> (32 - size * 8);
+	uint32_t r = (uint32_t)(sv >> (n < 31 ? n : 31)) & alu_mask(size);
+	uint32_t cf = (uint32_t)(sv >> (n - 1)) & 1;
+
+	shift_flags(c, r, cf, 0, size);
+	return r;
+}
+
+static uint32_t rotate_rol(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	int bits = size * 8;
+	unsigned k = n % bits;
+	uint32_t r = k ? ((v << k) | (v >> (bits - k))) & alu_mask(size) : v;
+
+	rotate_flags(c, r & 1, msb(r, size) ^ (r & 1));
+	return r;
+}
+
+static uint32_t rotate_ror(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	int bits = size * 8;
+	unsigned k = n % bits;
+	uint32_t r = k ? ((v >> k) | (v << (bits - k))) & alu_mask(size) : v;
+
+	rotate_flags(c, msb(r, size), msb(r ^ (r << 1), size));
+	return r;
+}
+
+/* RCL/RCR rotate size*8+1 bits: the operand and CF, as one 33-bit value. */
+static uint32_t rotate_rcl(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	int bits = size * 8;
+	unsigned k = n % (bits + 1);
+	uint64_t wide = (uint64_t)v | (uint64_t)(c->eflags & F_CF) << bits;
+	uint64_t wmask = (2ull << bits) - 1;
+	uint64_t rot = k ? ((wide << k) | (wide >> (bits + 1 - k))) & wmask : wide;
+	uint32_t r = (uint32_t)rot & alu_mask(size);
+	uint32_t cf = (uint32_t)(rot >> bits) & 1;
+
+	rotate_flags(c, cf, msb(r, size) ^ cf);
+	return r;
+}
+
+static uint32_t rotate_rcr(struct cpu *c, uint32_t v, unsigned n, int size)
+{
+	int bits = size * 8;
+	unsigned k = n % (bits + 1);
+	uint64_t wide = (uint64_t)v | (uint64_t)(c->eflags & F_CF) << bits;
+	uint64_t wmask = (2ull << bits) - 1;
+	uint64_t rot = k ? ((wide >> k) | (wide << (bits + 1 - k))) & wmask : wide;
+	uint32_t r = (uint32_t)rot & alu_mask(size);
+	uint32_t cf = (uint32_t)(rot >> bits) & 1;
+
+	rotate_flags(c, cf, msb(r ^ (r << 1), size));
+	return r;
+}
+
+typedef uint32_t shift_fn(struct cpu *c, uint32_t v, unsigned n, int size);
+
+static shift_fn *const shift_table[8] = {
+	[SH_ROL] = rotate_rol, [SH_ROR] = rotate_ror,
+	[SH_RCL] = rotate_rcl, [SH_RCR] = rotate_rcr,
+	[SH_SHL] = shift_shl,  [SH_SHR] = shift_shr,
+	[SH_SAL] = shift_shl,  [SH_SAR] = shift_sar,
+};
+
+uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size)
+{
+	unsigned n = count & 31;
+
+	v &= alu_mask(size);
+	if (!n)
+		return v;
+	return shift_table[kind & 7](c, v, n, size);
+}
+
+/*
+ * SHLD/SHRD: the destination and the source form one double-width value.
+ * A 16-bit count above 16 (undefined) takes bits from the destination again
+ * as Intel does: the 48-bit value dst:src:dst is shifted.
+ */
+uint32_t alu_shld(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size)
+{
+	unsigned n = count & 31;
+	int bits = size * 8;
+	uint64_t wide = (uint64_t)(dst & alu_mask(size)) << bits | (src & alu_mask(size));
+	uint32_t r, cf;
+
+	if (!n)
+		return dst & alu_mask(size);
+	if (size == 2)
+		wide = wide << 16 | (dst & 0xffff);
+	r = (uint32_t)(wide >> (2 * bits + (size == 2 ? 16 : 0) - n - bits)) & alu_mask(size);
+	cf = (uint32_t)(wide >> (2 * bits + (size == 2 ? 16 : 0) - n)) & 1;
+	shift_flags(c, r, cf, msb(r ^ dst, size), size);
+	return r;
+}
+
+uint32_t alu_shrd(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size)
+{
+	unsigned n = count & 31;
+	int bits = size * 8;
+	uint64_t wide = (uint64_t)(src & alu_mask(size)) << bits | (dst & alu_mask(size));
+	uint32_t r, cf;
+
+	if (!n)
+		return dst & alu_mask(size);
+	if (size == 2)
+		wide |= (uint64_t)(dst & 0xffff) << 32;
+	r = (uint32_t)(wide >> n) & alu_mask(size);
+	cf = (uint32_t)(wide >> (n - 1)) & 1;
+	shift_flags(c, r, cf, msb(r ^ dst, size), size);
+	return r;
+}
+
+
+/*
+ * Decimal adjustments, after the manual's pseudocode. SF, ZF and PF follow
+ * the adjusted AL; OF (undefined) is what Intel produces.
+ */
+uint8_t alu_daa(struct cpu *c, uint8_t al)
+{
+	uint32_t cf = c->eflags & F_CF, af = c->eflags & F_AF;
+	uint32_t r = al;
+
+	if ((al & 0xf) > 9 || af) {
+		r += 6;
+		af = F_AF;
+	}
+	if (al > 0x99 || cf) {
+		r += 0x60;
+		cf = F_CF;
+	}
+	r &= 0xff;
+	flags_set_arith(c, flags_szp(r, 1) | cf | af | ((~al & r & 0x80) ? F_OF : 0));
+	return (uint8_t)r;
+}
+
+uint8_t alu_das(struct cpu *c, uint8_t al)
+{
+	uint32_t cf = c->eflags & F_CF, af = c->eflags & F_AF;
+	uint32_t r = al;
+
+	if ((al & 0xf) > 9 || af) {
+		r -= 6;
+		af = F_AF;
+	}
+	if (al > 0x99 || cf) {
+		r -= 0x60;
+		cf = F_CF;
+	}
+	r &= 0xff;
+	flags_set_arith(c, flags_szp(r, 1) | cf | af | ((al & ~r & 0x80) ? F_OF : 0));
+	return (uint8_t)r;
+}
+
+uint16_t alu_aaa(struct cpu *c, uint16_t ax)
+{
+	uint32_t f = 0;
+
+	if ((ax & 0xf) > 9 || (c->eflags & F_AF)) {
+		ax += 0x106;
+		f = F_AF | F_CF;
+	}
+	ax &= 0xff0f;
+	flags_set_arith(c, f | flags_szp(ax, 1));
+	return ax;
+}
+
+uint16_t alu_aas(struct cpu *c, uint16_t ax)
+{
+	uint32_t f = 0;
+
+	if ((ax & 0xf) > 9 || (c->eflags & F_AF)) {
+		ax -= 6;
+		ax -= 0x100;
+		f = F_AF | F_CF;
+	}
+	ax &= 0xff0f;
+	flags_set_arith(c, f | flags_szp(ax, 1));
+	return ax;
+}
+
+bool alu_aam(struct cpu *c, uint16_t ax, uint8_t base, uint16_t *out)
+{
+	uint8_t al = (uint8_t)ax;
+
+	if (!base)
+		return false;
+	*out = (uint16_t)((al / base) << 8 | (al % base));
+	flags_set_arith(c, flags_szp(*out, 1));
+	return true;
+}
+
+/* AAD: AL = AL + AH * base, flags as that byte addition sets them (Intel). */
+uint16_t alu_aad(struct cpu *c, uint16_t ax, uint8_t base)
+{
+	uint8_t prod = (uint8_t)((ax >> 8) * base);
+
+	return (uint16_t)flags_add(c, ax & 0xff, prod, 0, 1);
+}

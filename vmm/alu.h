@@ -1,0 +1,83 @@
+/*
+ * The arithmetic cores of the interpreter: pure functions of their inputs
+ * and EFLAGS, bit-exact to an Intel P6-and-later CPU including the flags the
+ * manual leaves undefined. The handlers in interp_*.c wrap them with operand
+ * access; the unit tests compare them with the host CPU.
+ */
+#ifndef DOPPEL_ALU_H
+#define DOPPEL_ALU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu.h"
+
+/* Group 2 order (ModRM.reg of C0/C1/D0-D3). */
+enum alu_shift_kind { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
+
+static inline uint32_t alu_mask(int size)
+{
+	return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+}
+
+static inline uint32_t alu_sign(int size)
+{
+	return 1u << (size * 8 - 1);
+}
+
+/* SF, ZF and PF of a result of `size` bytes. */
+static inline uint32_t flags_szp(uint32_t r, int size)
+{
+	uint32_t f = __builtin_parity(r & 0xff) ? 0 : F_PF;
+	r &= alu_mask(size);
+	if (!r)
+		f |= F_ZF;
+	if (r & alu_sign(size))
+		f |= F_SF;
+	return f;
+}
+
+static inline void flags_set_arith(struct cpu *c, uint32_t f)
+{
+	c->eflags = (c->eflags & ~F_ARITH) | f;
+}
+
+uint32_t alu_inc(struct cpu *c, uint32_t v, int size);
+uint32_t alu_dec(struct cpu *c, uint32_t v, int size);
+uint32_t alu_neg(struct cpu *c, uint32_t v, int size);
+
+/* Count as the instruction encodes it: the core masks it to 5 bits. */
+uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size);
+uint32_t alu_shld(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size);
+uint32_t alu_shrd(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size);
+
+/* Double-width product of size-byte operands: low half returned, high in *hi. */
+uint32_t alu_mul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi);
+uint32_t alu_imul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi);
+/*
+ * Divide the 2*size-byte dividend by a size-byte divisor. Returns false
+ * (nothing changed) when the CPU raises #DE: zero divisor or the quotient
+ * does not fit.
+ */
+bool alu_div(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
+	     uint32_t *quot, uint32_t *rem);
+bool alu_idiv(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
+	      uint32_t *quot, uint32_t *rem);
+
+/* BSF/BSR: a zero source leaves the destination `dst` unchanged. */
+uint32_t alu_bsf(struct cpu *c, uint32_t src, uint32_t dst, int size);
+uint32_t alu_bsr(struct cpu *c, uint32_t src, uint32_t dst, int size);
+enum alu_bit_op { BIT_TEST, BIT_SET, BIT_RESET, BIT_COMPLEMENT };
+/* The BT family on a size-byte value; the bit number is taken modulo size*8. */
+uint32_t alu_bittest(struct cpu *c, int op, uint32_t v, unsigned bit, int size);
+
+/* BCD adjustments on AL / AX. */
+uint8_t alu_daa(struct cpu *c, uint8_t al);
+uint8_t alu_das(struct cpu *c, uint8_t al);
+uint16_t alu_aaa(struct cpu *c, uint16_t ax);
+uint16_t alu_aas(struct cpu *c, uint16_t ax);
+/* AAM: returns false (#DE) for a zero base. */
+bool alu_aam(struct cpu *c, uint16_t ax, uint8_t base, uint16_t *out);
+uint16_t alu_aad(struct cpu *c, uint16_t ax, uint8_t base);
+
+#endif
