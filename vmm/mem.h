@@ -64,4 +64,8 @@ uint32_t mmu_translate(struct cpu *c, uint32_t lin, enum mem_access acc, bool us
 void tlb_flush_all(struct cpu *c, bool include_global);
 void tlb_flush_page(struct cpu *c, uint32_t lin);
 
+/* Open or close the A20 gate (m->a20_mask). Every change of the mask must
+ * come through here: the TLB caches A20-masked physical addresses. */
+void mmu_set_a20(struct machine *m, bool enabled);
+
 #endif
