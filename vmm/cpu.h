@@ -118,6 +118,9 @@ struct pending {
 	bool nmi;
 };
 
+#define SHADOW_STI 1u
+#define SHADOW_MOV_SS 2u
+
 /* The exception being raised or delivered (see vmm/exception.h). */
 struct exc_state {
 	int vector;      /* raised by cpu_raise, -1 when none */
@@ -141,6 +144,13 @@ struct cpu {
 	struct exc_state exc;
 	bool halted;
 	bool shutdown;          /* triple fault: the run ends */
+	/*
+	 * Set by an instruction that holds off events until the next one has
+	 * executed: STI (maskable interrupts) and MOV SS / POP SS (interrupts
+	 * and debug traps, so a stack switch pair is not split). The engine
+	 * clears it after that next instruction.
+	 */
+	uint8_t int_shadow;     /* SHADOW_* bits */
 	uint8_t cpl;
 
 	/* Engine-private bookkeeping for exception delivery. */
@@ -156,6 +166,12 @@ static inline bool cpu_vm86(const struct cpu *c) { return c->eflags & F_VM; }
 static inline bool cpu_paging(const struct cpu *c) { return c->cr0 & CR0_PG; }
 static inline bool cpu_code32(const struct cpu *c) { return cpu_pe(c) && !cpu_vm86(c) && SEG_DB(c->seg[SR_CS].attr); }
 static inline bool cpu_stack32(const struct cpu *c) { return cpu_pe(c) && !cpu_vm86(c) && SEG_DB(c->seg[SR_SS].attr); }
+
+/*
+ * The processor signature (CPUID.1:EAX, and EDX after reset): family 6,
+ * model 8, stepping 3 -- a Pentium III (Coppermine).
+ */
+#define CPU_SIGNATURE 0x00000683u
 
 /* Put the CPU into its power-on state (real mode, CS:IP = F000:FFF0). */
 void cpu_reset(struct cpu *c);

@@ -1,0 +1,85 @@
+/*
+ * Data movement of the reference interpreter: MOV, MOVZX/MOVSX, LEA,
+ * XCHG, XLAT, NOP, BOUND and the undefined-opcode instructions. Each is a
+ * read of its source operands, then the writes, so a fault changes nothing.
+ */
+#include "interp.h"
+#include "mem.h"
+
+void op_mov(struct cpu *c, const struct insn *i)
+{
+	opnd_write(c, i, 0, opnd_read(c, i, 1));
+}
+
+/* Reading a narrower form already zero-extends. */
+void op_movzx(struct cpu *c, const struct insn *i)
+{
+	op_mov(c, i);
+}
+
+static uint32_t sign_extend(uint32_t v, int size)
+{
+	if (size == 1)
+		return (uint32_t)(int32_t)(int8_t)v;
+	if (size == 2)
+		return (uint32_t)(int32_t)(int16_t)v;
+	return v;
+}
+
+void op_movsx(struct cpu *c, const struct insn *i)
+{
+	opnd_write(c, i, 0, sign_extend(opnd_read(c, i, 1), opnd_size(i, 1)));
+}
+
+/* LEA: the address-size offset, cut or zero-extended to the operand size. */
+void op_lea(struct cpu *c, const struct insn *i)
+{
+	opnd_write(c, i, 0, insn_ea(c, i));
+}
+
+/* XCHG: a memory operand is probed for writing before either side changes. */
+void op_xchg(struct cpu *c, const struct insn *i)
+{
+	uint32_t a = opnd_read_rmw(c, i, 0);
+	uint32_t b = opnd_read_rmw(c, i, 1);
+
+	opnd_write(c, i, 0, b);
+	opnd_write(c, i, 1, a);
+}
+
+void op_nop(struct cpu *c, const struct insn *i)
+{
+	(void)c;
+	(void)i;
+}
+
+/* XLAT: AL = [seg:eBX + AL], DS overridable, wrapping at the address size. */
+void op_xlat(struct cpu *c, const struct insn *i)
+{
+	uint32_t off = c->gpr[EBX] + (c->gpr[EAX] & 0xff);
+	int seg = (i->prefixes & P_SEG) ? i->seg : SR_DS;
+
+	if (i->adsize == 2)
+		off &= 0xffff;
+	reg8_write(c, 0, mem_read8(c, seg, off));
+}
+
+/* BOUND Gv, Ma: signed bounds at [ea] and [ea + size]; #BR when outside. */
+void op_bound(struct cpu *c, const struct insn *i)
+{
+	int s = i->opsize;
+	uint32_t ea = insn_ea(c, i), mask = i->adsize == 2 ? 0xffff : 0xffffffffu;
+	int32_t lo = (int32_t)sign_extend(mem_read(c, i->seg, ea, s), s);
+	int32_t hi = (int32_t)sign_extend(mem_read(c, i->seg, (ea + s) & mask, s), s);
+	int32_t idx = (int32_t)sign_extend(reg_read(c, i->reg, s), s);
+
+	if (idx < lo || idx > hi)
+		cpu_raise(c, EXC_BR, 0);
+}
+
+/* UD0, UD1, UD2 and every encoding the table reserves. */
+void op_ud(struct cpu *c, const struct insn *i)
+{
+	(void)i;
+	cpu_raise(c, EXC_UD, 0);
+}
