@@ -1,0 +1,66 @@
+/*
+ * Boot loaders: put a guest image into RAM and the CPU into the state its
+ * boot protocol promises. Errors name the file and the problem in one line
+ * (err, LOADER_ERR_MAX bytes) and leave the machine unstarted.
+ *
+ * Memory layout shared with QEMU's multiboot path (SeaBIOS + multiboot.bin
+ * on this host), so guests see the same addresses on both:
+ *   0x9000  the memory map (mmap_addr)      0x9500  the multiboot info
+ *   0xcb2b8 the boot GDT (in the ROM hole, not in the memory map)
+ */
+#ifndef DOPPEL_LOADER_H
+#define DOPPEL_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "machine.h"
+
+#define LOADER_ERR_MAX 256
+
+#define MB_HEADER_MAGIC 0x1badb002u
+#define MB_BOOT_MAGIC 0x2badb002u
+#define MB_SEARCH_LEN 8192u
+#define MB_MMAP_ADDR 0x9000u
+#define MB_INFO_ADDR 0x9500u
+#define LOADER_GDT_ADDR 0xcb2b8u
+
+/* Boot GDT selectors: flat 32-bit code and data, 16-bit code and data. */
+#define LOADER_SEL_CODE32 0x08
+#define LOADER_SEL_DATA32 0x10
+#define LOADER_SEL_CODE16 0x18
+#define LOADER_SEL_DATA16 0x20
+
+/*
+ * Multiboot v1 kernel: ELF32 (i386, ET_EXEC, PT_LOAD at p_paddr) or the
+ * a.out kludge (header flag bit 16). Builds the multiboot info (memory,
+ * command line "NAME APPEND" as QEMU passes it, memory map, loader name)
+ * and enters 32-bit protected mode with EAX=0x2BADB002, EBX=info.
+ * Call after machine_reset. `name` is the file name the guest sees.
+ */
+int loader_multiboot(struct machine *m, const char *path, const char *append, char *err);
+int loader_multiboot_image(struct machine *m, const char *name, const uint8_t *img,
+			   size_t len, const char *append, char *err);
+
+/*
+ * Flat binary at guest-physical `addr`. Real mode (pm32 false): addr below
+ * 1 MiB, CS = (addr >> 4) & 0xf000 so that IP = addr & 0xffff, DS ES FS GS
+ * SS = CS, SP = IP (the stack grows down below the image). pm32: the flat
+ * 32-bit state of a multiboot entry, EIP = ESP = addr.
+ */
+int loader_flat(struct machine *m, const char *path, uint32_t addr, bool pm32, char *err);
+int loader_flat_image(struct machine *m, const char *name, const uint8_t *img, size_t len,
+		      uint32_t addr, bool pm32, char *err);
+
+/* ---- shared by the loaders (vmm/loader.c) ---- */
+
+/* Read a whole file into a malloc'd buffer; -1 and err on failure. */
+int loader_read_file(const char *path, uint8_t **data, size_t *len, char *err);
+/* Copy len bytes to guest-physical pa; -1 and err if outside RAM. */
+int loader_copy(struct machine *m, const char *name, uint32_t pa, const void *src,
+		size_t len, char *err);
+/* Flat 32-bit protected mode, paging off, IF=0, boot GDT loaded, at eip. */
+void loader_enter_flat32(struct machine *m, uint32_t eip);
+
+#endif
