@@ -61,7 +61,19 @@ enum operand_form {
 #define A_FPU 0x0400     /* x87: #NM when CR0.EM or CR0.TS says so */
 #define A_STACK 0x0800   /* implicit stack access, uses SS and stack size */
 
-/* Flag masks use the EFLAGS bits of cpu.h (F_CF ... F_OF). */
+/* Flag masks use the EFLAGS bits of cpu.h (F_CF ... F_OF); sets the table uses: */
+#define F_OSZAP (F_OF | F_SF | F_ZF | F_AF | F_PF)
+#define F_SZAP (F_SF | F_ZF | F_AF | F_PF)
+#define F_SYSTEM16 (F_TF | F_IF | F_DF | F_IOPL | F_NT) /* what POPF/IRET can write, bits 8-15 */
+
+/*
+ * A row with a Zb or Zv operand (register in opcode bits 0-2) covers
+ * opcode..opcode+7; a row that names one of those opcodes exactly takes
+ * precedence over it (0x90 is NOP, not XCHG eAX,eAX).
+ */
+#define INSN_IS_ZFORM(d) \
+	((d)->operand[0] == OPF_Zb || (d)->operand[0] == OPF_Zv || \
+	 (d)->operand[1] == OPF_Zb || (d)->operand[1] == OPF_Zv)
 
 /*
  * How a row's opcode extension is matched, in desc.ext:
@@ -102,7 +114,27 @@ struct insn_desc {
 
 /*
  * A decoded instruction. Sizes are in bytes. `size` is the operation size:
- * the size of the first operand (1 for byte forms, else opsize).
+ * the size of the first data operand, skipping immediates, branch targets
+ * and the DX port (so OUT DX,eAX and ENTER have opsize): 1 for byte
+ * forms, 2 for w forms and Sw, 4 for d forms and CRn/DRn, opsize for v
+ * forms, M/Mp/Ms/Ma and PUSH/POP sreg; x87 and Mq memory forms give their
+ * memory size in bytes (Mf80 10, Menv 14/28, Msave 94/108); opsize when
+ * there is no data operand.
+ *
+ * Decoder conventions (vmm/decode.c):
+ * - Zb/Zv: reg holds the register number from the opcode's bits 0-2.
+ * - disp is as encoded, disp8 sign-extended to 32 bits, disp16
+ *   zero-extended; 16-bit addressing wraps the sum.
+ * - moffs (Ob/Ov): disp holds the offset, mem is true, and mod/rm are set
+ *   to the disp-only ModRM form of the address size (mod 0, rm 5 or 6), so
+ *   insn_ea() needs no special case.
+ * - Rd (MOV CR/DR): ModRM.mod is ignored; mod reads 3 and mem is false.
+ * - seg is the memory operand's segment (override, else SS for BP/EBP/ESP
+ *   bases, else DS); without a memory operand it is the override or DS,
+ *   which is the source segment of Xb/Xv and XLAT.
+ * - Ibs is sign-extended to opsize (truncated to 16 bits when opsize is 2);
+ *   Jb and Jz are sign-extended to 32 bits; Ap's offset is in imm and its
+ *   selector in imm2; ENTER's Iw is in imm, its Ib in imm2.
  */
 struct insn {
 	const struct insn_desc *desc;
@@ -113,6 +145,7 @@ struct insn {
 	uint8_t adsize;          /* 2 or 4 */
 	uint8_t size;            /* operation size: 1, 2 or 4 */
 	uint8_t seg;             /* effective segment of the memory operand (enum sreg) */
+	uint8_t opcode;          /* the (last) opcode byte as encoded: Jcc's condition, Z-form register */
 	uint8_t modrm, mod, reg, rm;
 	uint8_t sib;
 	bool has_sib;
@@ -128,6 +161,7 @@ enum decode_status {
 	DECODE_OK,
 	DECODE_UD,         /* no such instruction (or LOCK where not allowed): #UD */
 	DECODE_TOO_LONG,   /* over 15 bytes: #GP(0) */
+	DECODE_TRUNCATED,  /* the fetch function returned fewer bytes than the instruction needs */
 };
 
 /*
@@ -151,5 +185,12 @@ enum decode_status decode_bytes(struct insn *i, bool code32, const uint8_t *buf,
 /* Every row of the table, for tools that walk it (fuzzer, tests). */
 extern const struct insn_desc insn_table[];
 extern const unsigned insn_table_len;
+
+/* The decoder's index into the table (vmm/insn_table.c). */
+enum insn_opcode_kind { OPK_INVALID, OPK_PLAIN, OPK_MODRM };
+/* Does opcode `op` of `map` (0 one-byte, 1 0F) exist, and with a ModRM? */
+enum insn_opcode_kind insn_table_kind(unsigned map, uint8_t op);
+/* The row for map/op and its ModRM byte (ignored for OPK_PLAIN); NULL if none. */
+const struct insn_desc *insn_table_match(unsigned map, uint8_t op, uint8_t modrm);
 
 #endif
