@@ -35,10 +35,13 @@ static int64_t sign_extend(uint64_t v, int bits)
 	return (int64_t)(v << (64 - bits)) >> (64 - bits);
 }
 
-/* CF = OF = the product does not fit in its low half. */
+/*
+ * CF = OF = the product does not fit in its low half. Intel's undefined
+ * ones: SF and PF of the low half, ZF and AF cleared.
+ */
 static void mul_flags(struct cpu *c, uint32_t lo, bool overflow, int size)
 {
-	flags_set_arith(c, flags_szp(lo, size) | (overflow ? F_CF | F_OF : 0));
+	flags_set_arith(c, (flags_szp(lo, size) & ~F_ZF) | (overflow ? F_CF | F_OF : 0));
 }
 
 uint32_t alu_mul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
@@ -63,6 +66,7 @@ uint32_t alu_imul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
 	return lo;
 }
 
+/* DIV and IDIV leave all six flags as they were on Intel. */
 bool alu_div(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
 	     uint32_t *quot, uint32_t *rem)
 {
@@ -112,26 +116,35 @@ uint32_t alu_bittest(struct cpu *c, int op, uint32_t v, unsigned bit, int size)
 	}
 }
 
+/*
+ * Intel: ZF says whether the source was zero, PF is the parity of the bit
+ * index found (of zero when there was none), CF, OF, SF and AF are cleared.
+ */
+static void bitscan_flags(struct cpu *c, uint32_t src, uint32_t index)
+{
+	uint32_t f = __builtin_parity(index & 0xff) ? 0 : F_PF;
+
+	flags_set_arith(c, f | (src ? 0 : F_ZF));
+}
+
 uint32_t alu_bsf(struct cpu *c, uint32_t src, uint32_t dst, int size)
 {
+	uint32_t index;
+
 	src &= alu_mask(size);
-	if (!src) {
-		flags_set_arith(c, F_ZF);
-		return dst;
-	}
-	flags_set_arith(c, 0);
-	return (uint32_t)__builtin_ctz(src);
+	index = src ? (uint32_t)__builtin_ctz(src) : 0;
+	bitscan_flags(c, src, index);
+	return src ? index : dst;
 }
 
 uint32_t alu_bsr(struct cpu *c, uint32_t src, uint32_t dst, int size)
 {
+	uint32_t index;
+
 	src &= alu_mask(size);
-	if (!src) {
-		flags_set_arith(c, F_ZF);
-		return dst;
-	}
-	flags_set_arith(c, 0);
-	return 31u - (uint32_t)__builtin_clz(src);
+	index = src ? 31u - (uint32_t)__builtin_clz(src) : 0;
+	bitscan_flags(c, src, index);
+	return src ? index : dst;
 }
 
 static uint32_t msb(uint32_t v, int size)
@@ -139,7 +152,16 @@ static uint32_t msb(uint32_t v, int size)
 	return (v >> (size * 8 - 1)) & 1;
 }
 
-/* CF and OF as bits 0 and 11 of the flags word, plus SF/ZF/PF of r. */
+/*
+ * Intel computes OF of a shift or rotate by any count as the manual defines
+ * it for a count of one, from the original operand: this is its MSB XOR
+ * the bit below it (SHL, ROL, RCL).
+ */
+static uint32_t of_left(uint32_t v, int size)
+{
+	return msb(v ^ (v << 1), size);
+}
+
 static void shift_flags(struct cpu *c, uint32_t r, uint32_t cf, uint32_t of, int size)
 {
 	flags_set_arith(c, flags_szp(r, size) | (cf ? F_CF : 0) | (of ? F_OF : 0));
@@ -157,17 +179,14 @@ static uint32_t shift_shl(struct cpu *c, uint32_t v, unsigned n, int size)
 	uint32_t r = (n < 32 ? v << n : 0) & alu_mask(size);
 	uint32_t cf = (int)n <= bits ? (v >> (bits - n)) & 1 : 0;
 
-	shift_flags(c, r, cf, msb(r, size) ^ cf, size);
+	shift_flags(c, r, cf, of_left(v, size), size);
 	return r;
 }
 
 static uint32_t shift_shr(struct cpu *c, uint32_t v, unsigned n, int size)
 {
-	uint32_t r = v >> n;
-	uint32_t cf = (v >> (n - 1)) & 1;
-
-	shift_flags(c, r, cf, msb(r ^ (r << 1), size), size);
-	return r;
+	shift_flags(c, v >> n, (v >> (n - 1)) & 1, msb(v, size), size);
+	return v >> n;
 }
 
 static uint32_t shift_sar(struct cpu *c, uint32_t v, unsigned n, int size)
@@ -180,13 +199,14 @@ static uint32_t shift_sar(struct cpu *c, uint32_t v, unsigned n, int size)
 	return r;
 }
 
+/* A count that is a multiple of the width still sets CF and OF. */
 static uint32_t rotate_rol(struct cpu *c, uint32_t v, unsigned n, int size)
 {
 	int bits = size * 8;
 	unsigned k = n % bits;
 	uint32_t r = k ? ((v << k) | (v >> (bits - k))) & alu_mask(size) : v;
 
-	rotate_flags(c, r & 1, msb(r, size) ^ (r & 1));
+	rotate_flags(c, r & 1, of_left(v, size));
 	return r;
 }
 
@@ -196,23 +216,26 @@ static uint32_t rotate_ror(struct cpu *c, uint32_t v, unsigned n, int size)
 	unsigned k = n % bits;
 	uint32_t r = k ? ((v >> k) | (v << (bits - k))) & alu_mask(size) : v;
 
-	rotate_flags(c, msb(r, size), msb(r ^ (r << 1), size));
+	rotate_flags(c, msb(r, size), msb(v, size) ^ (v & 1));
 	return r;
 }
 
-/* RCL/RCR rotate size*8+1 bits: the operand and CF, as one 33-bit value. */
+/*
+ * RCL/RCR rotate size*8+1 bits, the operand and CF together; a count that
+ * is a multiple of that width changes nothing, flags included.
+ */
 static uint32_t rotate_rcl(struct cpu *c, uint32_t v, unsigned n, int size)
 {
 	int bits = size * 8;
 	unsigned k = n % (bits + 1);
 	uint64_t wide = (uint64_t)v | (uint64_t)(c->eflags & F_CF) << bits;
-	uint64_t wmask = (2ull << bits) - 1;
-	uint64_t rot = k ? ((wide << k) | (wide >> (bits + 1 - k))) & wmask : wide;
-	uint32_t r = (uint32_t)rot & alu_mask(size);
-	uint32_t cf = (uint32_t)(rot >> bits) & 1;
+	uint64_t rot;
 
-	rotate_flags(c, cf, msb(r, size) ^ cf);
-	return r;
+	if (!k)
+		return v;
+	rot = ((wide << k) | (wide >> (bits + 1 - k))) & ((2ull << bits) - 1);
+	rotate_flags(c, (uint32_t)(rot >> bits) & 1, of_left(v, size));
+	return (uint32_t)rot & alu_mask(size);
 }
 
 static uint32_t rotate_rcr(struct cpu *c, uint32_t v, unsigned n, int size)
@@ -220,13 +243,13 @@ static uint32_t rotate_rcr(struct cpu *c, uint32_t v, unsigned n, int size)
 	int bits = size * 8;
 	unsigned k = n % (bits + 1);
 	uint64_t wide = (uint64_t)v | (uint64_t)(c->eflags & F_CF) << bits;
-	uint64_t wmask = (2ull << bits) - 1;
-	uint64_t rot = k ? ((wide >> k) | (wide << (bits + 1 - k))) & wmask : wide;
-	uint32_t r = (uint32_t)rot & alu_mask(size);
-	uint32_t cf = (uint32_t)(rot >> bits) & 1;
+	uint64_t rot;
 
-	rotate_flags(c, cf, msb(r ^ (r << 1), size));
-	return r;
+	if (!k)
+		return v;
+	rot = ((wide >> k) | (wide << (bits + 1 - k))) & ((2ull << bits) - 1);
+	rotate_flags(c, (uint32_t)(rot >> bits) & 1, msb(v, size) ^ (c->eflags & F_CF));
+	return (uint32_t)rot & alu_mask(size);
 }
 
 typedef uint32_t shift_fn(struct cpu *c, uint32_t v, unsigned n, int size);
@@ -249,48 +272,49 @@ uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size
 }
 
 /*
- * SHLD/SHRD: the destination and the source form one double-width value.
- * A 16-bit count above 16 (undefined) takes bits from the destination again
- * as Intel does: the 48-bit value dst:src:dst is shifted.
+ * SHLD/SHRD shift the destination with bits of the source entering. A
+ * 16-bit count above 16 (undefined) is Intel's: the 48-bit value
+ * dst:src:dst is shifted. OF follows the one-bit formula on the original
+ * operands whatever the count.
  */
 uint32_t alu_shld(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size)
 {
 	unsigned n = count & 31;
-	int bits = size * 8;
-	uint64_t wide = (uint64_t)(dst & alu_mask(size)) << bits | (src & alu_mask(size));
-	uint32_t r, cf;
+	uint32_t mask = alu_mask(size);
+	int width = size == 2 ? 48 : 64;
+	uint64_t wide = (uint64_t)(dst & mask) << (width - size * 8) | (uint64_t)(src & mask) << (width - 2 * size * 8);
+	uint32_t r;
 
 	if (!n)
-		return dst & alu_mask(size);
+		return dst & mask;
 	if (size == 2)
-		wide = wide << 16 | (dst & 0xffff);
-	r = (uint32_t)(wide >> (2 * bits + (size == 2 ? 16 : 0) - n - bits)) & alu_mask(size);
-	cf = (uint32_t)(wide >> (2 * bits + (size == 2 ? 16 : 0) - n)) & 1;
-	shift_flags(c, r, cf, msb(r ^ dst, size), size);
+		wide |= dst & mask;
+	r = (uint32_t)(wide >> (width - size * 8 - n)) & mask;
+	shift_flags(c, r, (uint32_t)(wide >> (width - n)) & 1, of_left(dst, size), size);
 	return r;
 }
 
 uint32_t alu_shrd(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size)
 {
 	unsigned n = count & 31;
-	int bits = size * 8;
-	uint64_t wide = (uint64_t)(src & alu_mask(size)) << bits | (dst & alu_mask(size));
-	uint32_t r, cf;
+	uint32_t mask = alu_mask(size);
+	uint64_t wide = (uint64_t)(src & mask) << (size * 8) | (dst & mask);
+	uint32_t r;
 
 	if (!n)
-		return dst & alu_mask(size);
+		return dst & mask;
 	if (size == 2)
-		wide |= (uint64_t)(dst & 0xffff) << 32;
-	r = (uint32_t)(wide >> n) & alu_mask(size);
-	cf = (uint32_t)(wide >> (n - 1)) & 1;
-	shift_flags(c, r, cf, msb(r ^ dst, size), size);
+		wide |= (uint64_t)(dst & mask) << 32;
+	r = (uint32_t)(wide >> n) & mask;
+	shift_flags(c, r, (uint32_t)(wide >> (n - 1)) & 1, msb(dst, size) ^ (src & 1), size);
 	return r;
 }
 
-
 /*
- * Decimal adjustments, after the manual's pseudocode. SF, ZF and PF follow
- * the adjusted AL; OF (undefined) is what Intel produces.
+ * Decimal adjustments, after the manual's pseudocode (the second DAA/DAS
+ * step tests the incoming CF). Intel's undefined flags: OF cleared by
+ * DAA/DAS; SF, ZF, PF of the adjusted AL and OF cleared by AAA/AAS; OF, AF,
+ * CF cleared by AAM; AAD flags as the byte addition AL + AH * base.
  */
 uint8_t alu_daa(struct cpu *c, uint8_t al)
 {
@@ -300,13 +324,14 @@ uint8_t alu_daa(struct cpu *c, uint8_t al)
 	if ((al & 0xf) > 9 || af) {
 		r += 6;
 		af = F_AF;
+		cf |= r >> 8;
 	}
-	if (al > 0x99 || cf) {
+	if (al > 0x99 || (c->eflags & F_CF)) {
 		r += 0x60;
 		cf = F_CF;
 	}
 	r &= 0xff;
-	flags_set_arith(c, flags_szp(r, 1) | cf | af | ((~al & r & 0x80) ? F_OF : 0));
+	flags_set_arith(c, flags_szp(r, 1) | cf | af);
 	return (uint8_t)r;
 }
 
@@ -316,15 +341,16 @@ uint8_t alu_das(struct cpu *c, uint8_t al)
 	uint32_t r = al;
 
 	if ((al & 0xf) > 9 || af) {
+		cf |= al < 6;
 		r -= 6;
 		af = F_AF;
 	}
-	if (al > 0x99 || cf) {
+	if (al > 0x99 || (c->eflags & F_CF)) {
 		r -= 0x60;
 		cf = F_CF;
 	}
 	r &= 0xff;
-	flags_set_arith(c, flags_szp(r, 1) | cf | af | ((al & ~r & 0x80) ? F_OF : 0));
+	flags_set_arith(c, flags_szp(r, 1) | cf | af);
 	return (uint8_t)r;
 }
 

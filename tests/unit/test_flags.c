@@ -51,7 +51,7 @@ static uint32_t flags_in(void)
 	{                                                                              \
 		uint64_t f = *fl;                                                      \
 		T x = (T)a, y = (T)b;                                                  \
-		__asm__("pushq %[f]; popfq; " mnem " %[y], %[x]; pushfq; popq %[f]"    \
+		__asm__("lea -128(%%rsp), %%rsp; pushq %[f]; popfq; " mnem " %[y], %[x]; pushfq; popq %[f]; lea 128(%%rsp), %%rsp"    \
 			: [x] "+r"(x), [f] "+r"(f) : [y] "r"(y) : "cc");               \
 		*fl = (uint32_t)f;                                                     \
 		return x;                                                              \
@@ -75,7 +75,7 @@ NATIVE_BIN3(n_xor, "xor")
 		uint64_t f = *fl;                                                      \
 		T x = (T)a;                                                            \
 		(void)b;                                                               \
-		__asm__("pushq %[f]; popfq; " mnem " %[x]; pushfq; popq %[f]"          \
+		__asm__("lea -128(%%rsp), %%rsp; pushq %[f]; popfq; " mnem " %[x]; pushfq; popq %[f]; lea 128(%%rsp), %%rsp"          \
 			: [x] "+r"(x), [f] "+r"(f) : : "cc");                          \
 		*fl = (uint32_t)f;                                                     \
 		return x;                                                              \
@@ -167,7 +167,7 @@ static bool native_cond(int cc, uint32_t fl)
 	uint8_t r;
 
 	switch (cc) {
-#define SETCC(n, m) case n: __asm__("pushq %[f]; popfq; set" m " %[r]" : [r] "=r"(r) : [f] "r"(f) : "cc"); break;
+#define SETCC(n, m) case n: __asm__("lea -128(%%rsp), %%rsp; pushq %[f]; popfq; set" m " %[r]; lea 128(%%rsp), %%rsp" : [r] "=r"(r) : [f] "r"(f) : "cc"); break;
 		SETCC(0, "o") SETCC(1, "no") SETCC(2, "b") SETCC(3, "ae")
 		SETCC(4, "e") SETCC(5, "ne") SETCC(6, "be") SETCC(7, "a")
 		SETCC(8, "s") SETCC(9, "ns") SETCC(10, "p") SETCC(11, "np")
