@@ -26,7 +26,7 @@ static void branch_to(struct cpu *c, uint32_t target)
 /* Jcc: the condition is the low nibble of the opcode (70-7F, 0F 80-8F). */
 void op_jcc(struct cpu *c, const struct insn *i)
 {
-	if (cond_holds(c, i->desc->opcode & 0xf))
+	if (cond_holds(c, i->opcode & 0xf))
 		branch_to(c, opnd_read(c, i, 0));
 }
 

@@ -201,9 +201,8 @@ static int opnd_reg(const struct insn *i, int n)
 {
 	switch (form_of(i, n)) {
 	case OPF_Gb: case OPF_Gw: case OPF_Gd: case OPF_Gv:
+	case OPF_Zb: case OPF_Zv: /* the decoder puts opcode bits 0-2 in reg */
 		return i->reg;
-	case OPF_Zb: case OPF_Zv:
-		return i->desc->opcode & 7;
 	case OPF_AL: case OPF_eAX: case OPF_AX:
 		return EAX;
 	case OPF_CL:

@@ -1,0 +1,289 @@
+/*
+ * The reference interpreter's run loop (engine `interp`): fetch, decode
+ * and execute one instruction at a time against the architectural state.
+ * It is the readable reference the translator is compared with and its
+ * slow path, so it caches nothing decoded: self-modifying code just works.
+ *
+ * Exceptions unwind with longjmp to one jmp_buf armed per run() call;
+ * every instruction boundary where something unusual can happen (single
+ * step, interrupt shadow, pending events, HLT, V86) goes through one
+ * careful step, so the common step is a fetch, a decode and a call.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "exception.h"
+#include "interp.h"
+#include "mem.h"
+#include "mmu.h"
+#include "trace.h"
+
+#define INSN_MAX 15
+#define PAGE_SIZE 0x1000u
+#define DR6_BS 0x4000u
+
+/* Row attributes the loop checks before running a handler. */
+#define ATTR_CHECKED (A_PRIV | A_NOREAL | A_SSE | A_FPU | A_MEMONLY)
+
+static unsigned interp_fetch(void *ctx, uint32_t off, uint8_t *buf, unsigned want)
+{
+	return mem_fetch(ctx, off, buf, want);
+}
+
+/*
+ * Decode at CS:EIP. When all 15 bytes an instruction may need lie inside
+ * the CS limit and one page that the TLB maps to RAM, decode straight from
+ * guest RAM; otherwise let mem_fetch walk, check and fault byte by byte.
+ */
+static enum decode_status interp_decode(struct cpu *c, struct insn *i)
+{
+	const struct seg *cs = &c->seg[SR_CS];
+	uint32_t eip = c->eip, lin = cs->base + eip;
+	bool code32 = cpu_code32(c);
+	bool expand_down = (cs->attr & 0x1c) == 0x14;
+
+	if (cs->limit >= INSN_MAX - 1 && eip <= cs->limit - (INSN_MAX - 1) && !expand_down &&
+	    (lin & (PAGE_SIZE - 1)) <= PAGE_SIZE - INSN_MAX) {
+		const uint8_t *p = tlb_hit(&c->m->tlb, tlb_kind_of(c->cpl == 3, false), lin);
+
+		if (p)
+			return decode_bytes(i, code32, p, INSN_MAX, eip);
+	}
+	return decode_insn(i, code32, eip, interp_fetch, c);
+}
+
+static bool interp_real_or_v86(const struct cpu *c)
+{
+	return !cpu_pe(c) || cpu_vm86(c);
+}
+
+/* The checks every row's attributes imply, in the SDM's priority order. */
+static void interp_check_attr(struct cpu *c, const struct insn *i)
+{
+	uint16_t a = i->desc->attr;
+
+	if ((a & A_SSE) || ((a & A_MEMONLY) && !i->mem))
+		cpu_raise(c, EXC_UD, 0);
+	if ((a & A_NOREAL) && interp_real_or_v86(c))
+		cpu_raise(c, EXC_UD, 0);
+	/* x87: CR0.EM emulates it in software, CR0.TS defers a state switch. */
+	if ((a & A_FPU) && (c->cr0 & (CR0_EM | CR0_TS)))
+		cpu_raise(c, EXC_NM, 0);
+	if ((a & A_PRIV) && c->cpl > 0)
+		cpu_raise(c, EXC_GP, 0);
+}
+
+static void interp_decode_fail(struct machine *m, enum decode_status st)
+{
+	struct cpu *c = &m->cpu;
+
+	if (st == DECODE_UD)
+		cpu_raise(c, EXC_UD, 0);
+	if (st == DECODE_TOO_LONG)
+		cpu_raise(c, EXC_GP, 0);
+	machine_fail(m, "interp: decoder ran out of bytes at %04x:%08x",
+		     c->seg[SR_CS].sel, c->eip);
+}
+
+static void interp_missing(struct machine *m, const struct insn *i)
+{
+	const struct insn_desc *d = i->desc;
+
+	machine_fail(m, "interp: %s (%s%02x) at %04x:%08x not implemented", d->mnemonic,
+		     d->map ? "0f " : "", d->opcode, m->cpu.seg[SR_CS].sel, i->eip);
+}
+
+/*
+ * One instruction: decode, check, run, retire. Handlers see EIP at the
+ * next instruction; branches and repeated string iterations rewrite it.
+ * Returns false if the instruction could not run (the machine stopped).
+ */
+static inline bool interp_exec(struct machine *m, struct insn *i)
+{
+	struct cpu *c = &m->cpu;
+	enum decode_status st;
+
+	c->insn_eip = c->eip;
+	st = interp_decode(c, i);
+	if (__builtin_expect(st != DECODE_OK, 0)) {
+		interp_decode_fail(m, st);
+		return false;
+	}
+	if (__builtin_expect(m->trace & TRACE_EXEC, 0))
+		trace_insn(m, i);
+	if (__builtin_expect(i->desc->attr & ATTR_CHECKED, 0))
+		interp_check_attr(c, i);
+	if (__builtin_expect(!i->desc->exec, 0)) {
+		interp_missing(m, i);
+		return false;
+	}
+	c->eip = i->eip + i->len;
+	i->desc->exec(c, i);
+	m->icount++;
+	return true;
+}
+
+/* Is there an event the CPU would take at this boundary (ignoring shadows)? */
+static bool interp_event_ready(const struct cpu *c)
+{
+	return c->pending.nmi || (c->pending.irq_line && (c->eflags & F_IF));
+}
+
+/*
+ * The hook for external events. Nothing raises INTR or NMI in this
+ * version: the PIC, which will be acknowledged here for the vector,
+ * comes in a later issue. Until then an asserted line is a monitor error,
+ * never a silently dropped interrupt.
+ */
+static void interp_take_event(struct machine *m)
+{
+	machine_fail(m, "interp: %s pending at %04x:%08x, but no interrupt controller"
+		     " delivers it yet", m->cpu.pending.nmi ? "NMI" : "INTR",
+		     m->cpu.seg[SR_CS].sel, m->cpu.eip);
+}
+
+/*
+ * A halted CPU wakes only for an event it can take (handled before this).
+ * With IF=0 nothing can wake it: STOP_HLT for good. With IF=1 a timer
+ * would wake it; when devices can interrupt (the PIC issue), this is where
+ * the virtual clock jumps to the next timer deadline. Until then no
+ * source exists, so that case stops too.
+ */
+static void interp_halt(struct machine *m)
+{
+	machine_request_stop(m, STOP_HLT);
+}
+
+static void interp_shutdown(struct machine *m)
+{
+	const struct cpu *c = &m->cpu;
+
+	if (!m->error[0])
+		snprintf(m->error, sizeof(m->error), "triple fault at %04x:%08x",
+			 c->seg[SR_CS].sel, c->eip);
+	machine_request_stop(m, STOP_SHUTDOWN);
+}
+
+/* The single-step trap after an instruction that began with TF=1. */
+static void interp_single_step(struct cpu *c)
+{
+	c->dr[6] |= DR6_BS;
+	c->insn_eip = c->eip; /* a fault while delivering it belongs to this boundary */
+	exc_deliver(c, EXC_DB, INT_EXCEPTION);
+}
+
+static bool interp_needs_care(const struct cpu *c)
+{
+	return (c->eflags & (F_TF | F_RF | F_VM)) | c->int_shadow | c->pending.irq_line |
+	       c->pending.nmi | c->halted | c->shutdown;
+}
+
+/*
+ * The boundary with everything checked: shutdown, V86, the interrupt
+ * shadow of the previous instruction, events, HLT, then the instruction
+ * with its single-step trap. RF only suppresses instruction breakpoints
+ * (which doppel does not model) for one instruction, so it is cleared as
+ * the instruction starts; IRET may set it again from its image.
+ */
+static void interp_step_careful(struct machine *m, struct insn *i)
+{
+	struct cpu *c = &m->cpu;
+	uint8_t shadow = c->int_shadow;
+	bool tf;
+
+	if (c->shutdown) {
+		interp_shutdown(m);
+		return;
+	}
+	if (cpu_vm86(c)) {
+		machine_fail(m, "interp: V86 mode not supported (at %04x:%08x)",
+			     c->seg[SR_CS].sel, c->eip);
+		return;
+	}
+	c->int_shadow = 0;
+	if (!shadow && interp_event_ready(c)) {
+		interp_take_event(m);
+		return;
+	}
+	if (c->halted) {
+		interp_halt(m);
+		return;
+	}
+	tf = c->eflags & F_TF;
+	c->eflags &= ~F_RF;
+	/* After MOV SS / POP SS the trap waits for the next instruction too. */
+	if (interp_exec(m, i) && tf && !(c->int_shadow & SHADOW_MOV_SS))
+		interp_single_step(c);
+}
+
+static void interp_loop(struct machine *m, uint64_t end)
+{
+	struct cpu *c = &m->cpu;
+	struct insn i;
+
+	while (m->stop == STOP_NONE) {
+		if (m->icount >= end) {
+			machine_request_stop(m, STOP_BUDGET);
+			break;
+		}
+		if (__builtin_expect(interp_needs_care(c), 0))
+			interp_step_careful(m, &i);
+		else
+			interp_exec(m, &i);
+	}
+}
+
+/*
+ * After cpu_raise unwound: back to the faulting instruction and deliver.
+ * If a handler gave up on the machine (machine_fail), nothing is
+ * delivered: the guest stays at the instruction for the report.
+ */
+static void interp_recover(struct machine *m)
+{
+	struct cpu *c = &m->cpu;
+
+	c->eip = c->insn_eip;
+	if (m->stop != STOP_NONE) {
+		c->exc.vector = -1;
+		return;
+	}
+	exc_deliver_pending(c);
+	if (c->shutdown)
+		interp_shutdown(m);
+}
+
+/*
+ * Each call starts a fresh run segment (m->stop cleared). The jmp_buf is
+ * armed once here; an exception lands back in this frame, is delivered,
+ * and the loop resumes. Delivery itself may raise: that lands here again.
+ */
+static enum stop_reason interp_run(struct machine *m, uint64_t budget)
+{
+	struct cpu *c = &m->cpu;
+	jmp_buf env;
+	jmp_buf *outer = c->exc_jmp;
+	uint64_t end = budget > UINT64_MAX - m->icount ? UINT64_MAX : m->icount + budget;
+
+	c->m = m;
+	m->stop = STOP_NONE;
+	c->exc_jmp = &env;
+	if (setjmp(env))
+		interp_recover(m);
+	interp_loop(m, end);
+	c->exc_jmp = outer;
+	return m->stop;
+}
+
+const struct engine engine_interp = { "interp", interp_run };
+
+static const struct engine *const engines[] = { &engine_interp };
+
+const struct engine *engine_find(const char *name)
+{
+	for (unsigned k = 0; k < sizeof(engines) / sizeof(engines[0]); k++)
+		if (!strcmp(engines[k]->name, name))
+			return engines[k];
+	return NULL;
+}
