@@ -6,14 +6,6 @@
 #include "interp.h"
 #include "alu.h"
 
-/* The explicit operand of MUL/IMUL/DIV/IDIV: skip an implicit accumulator. */
-static int explicit_opnd(const struct insn *i)
-{
-	uint8_t f = i->desc->operand[0];
-
-	return f == OPF_AL || f == OPF_AX || f == OPF_eAX ? 1 : 0;
-}
-
 /* AX = AL * src, DX:AX = AX * src, EDX:EAX = EAX * src. */
 static void mul_store(struct cpu *c, int size, uint32_t lo, uint32_t hi)
 {
@@ -27,7 +19,7 @@ static void mul_store(struct cpu *c, int size, uint32_t lo, uint32_t hi)
 
 void op_mul(struct cpu *c, const struct insn *i)
 {
-	uint32_t src = opnd_read(c, i, explicit_opnd(i));
+	uint32_t src = opnd_read(c, i, 0);
 	uint32_t hi, lo = alu_mul(c, c->gpr[EAX], src, i->size, &hi);
 
 	mul_store(c, i->size, lo, hi);
@@ -35,7 +27,7 @@ void op_mul(struct cpu *c, const struct insn *i)
 
 void op_imul1(struct cpu *c, const struct insn *i)
 {
-	uint32_t src = opnd_read(c, i, explicit_opnd(i));
+	uint32_t src = opnd_read(c, i, 0);
 	uint32_t hi, lo = alu_imul(c, c->gpr[EAX], src, i->size, &hi);
 
 	mul_store(c, i->size, lo, hi);
@@ -81,7 +73,7 @@ static void div_store(struct cpu *c, int size, uint32_t q, uint32_t r)
 
 void op_div(struct cpu *c, const struct insn *i)
 {
-	uint32_t src = opnd_read(c, i, explicit_opnd(i));
+	uint32_t src = opnd_read(c, i, 0);
 	uint32_t q, r;
 
 	if (!alu_div(c, div_dividend(c, i->size), src, i->size, &q, &r))
@@ -91,7 +83,7 @@ void op_div(struct cpu *c, const struct insn *i)
 
 void op_idiv(struct cpu *c, const struct insn *i)
 {
-	uint32_t src = opnd_read(c, i, explicit_opnd(i));
+	uint32_t src = opnd_read(c, i, 0);
 	uint32_t q, r;
 
 	if (!alu_idiv(c, div_dividend(c, i->size), src, i->size, &q, &r))

@@ -212,7 +212,7 @@ static bool native_muldiv(int op, int k, uint32_t *eax, uint32_t *edx, uint32_t 
 /* The cores, stored the way the handlers store them. */
 static bool model_muldiv(struct cpu *c, int op, int size, uint32_t *eax, uint32_t *edx, uint32_t y)
 {
-	uint32_t mask = alu_mask(size), hi, lo, q, r;
+	uint32_t mask = alu_mask(size), hi = 0, lo = 0, q = 0, r = 0;
 	uint64_t dividend = size == 1 ? (*eax & 0xffff)
 			  : (uint64_t)(*edx & mask) << (size * 8) | (*eax & mask);
 	bool ok = true;
