@@ -1,0 +1,51 @@
+/*
+ * The command-line front end: subcommands, their option tables, and the
+ * exit codes every subcommand shares.
+ */
+#ifndef DOPPEL_HARNESS_H
+#define DOPPEL_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Exit codes of `doppel run`. A guest's isa-debug-exit status
+ * ((v << 1) | 1, low 8 bits) is always odd, so doppel's own are even.
+ */
+enum exit_code {
+	EXIT_HELP = 0,      /* help printed */
+	EXIT_ERROR = 2,     /* bad input, or the monitor could not go on */
+	EXIT_SHUTDOWN = 4,  /* triple fault */
+	EXIT_HALTED = 6,    /* HLT with interrupts off: the guest can never wake */
+	EXIT_BUDGET = 8,    /* --max-insns spent */
+	EXIT_RESET = 10,    /* the guest asked for a system reset */
+};
+
+/*
+ * One option of a subcommand. Both -name and --name are accepted (QEMU's
+ * spelling and the GNU one); a value follows as the next argument or after
+ * '='. parse returns -1 after printing one error line.
+ */
+struct opt_spec {
+	const char *name;
+	bool has_value;
+	bool value_optional; /* only as --name=value */
+	int (*parse)(void *ctx, const char *value);
+};
+
+/* Returns 0, 1 if --help/-h was given, or -1 after an error line. */
+int opt_parse(int argc, char **argv, const struct opt_spec *specs, void *ctx,
+	      const char *cmd);
+
+/* 64, 64M, 512K, 1G (no suffix: MiB, as QEMU's -m). -1 on bad syntax. */
+int parse_ram_size(const char *s, uint64_t *bytes);
+/* Decimal or 0x hex; -1 on bad syntax or overflow. */
+int parse_u64(const char *s, uint64_t *v);
+
+int cmd_run(int argc, char **argv);
+int cmd_random_guests(int argc, char **argv);
+
+extern const char run_usage[];
+extern const char random_guests_usage[];
+
+#endif
