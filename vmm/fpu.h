@@ -57,6 +57,8 @@ bool fpu_encoding_valid(uint8_t opcode, uint8_t modrm);
  * operand; *eflags is the guest's EFLAGS (FCMOVcc reads it, FCOMI writes
  * ZF, PF, CF and clears OF, SF, AF). The pointer registers (FIP, FCS,
  * FOP, FDP, FDS) are left as they were: they are the caller's business.
+ * Unless the instruction is a non-waiting one (FN*), f must have no
+ * exception pending (FSW.ES clear): the caller reports that first (#MF).
  */
 void fpu_exec(struct fpu *f, uint8_t opcode, uint8_t modrm, void *operand,
 	      uint32_t *eflags);

@@ -104,12 +104,28 @@ static const void *fpu_stub(uint8_t opcode, uint8_t modrm)
 	return fpu_host_stubs + ((opcode - 0xd8u) * STUBS_PER_OPCODE + n) * STUB_SIZE;
 }
 
+/*
+ * The non-waiting instructions (FNCLEX, FNINIT, FNSTENV, FNSAVE, FNSTSW,
+ * FNSTCW, the 8087 leftovers): the only ones the host may run while an
+ * unmasked exception is pending. Any other would raise #MF in the monitor.
+ */
+static bool fpu_nowait(uint8_t opcode, uint8_t modrm)
+{
+	unsigned reg = (modrm >> 3) & 7;
+
+	if (modrm >= 0xc0)
+		return (opcode == 0xdb && modrm >= 0xe0 && modrm <= 0xe4) ||
+		       (opcode == 0xdf && modrm == 0xe0);
+	return (opcode == 0xd9 && reg >= 6) || (opcode == 0xdd && reg >= 6);
+}
+
 void fpu_exec(struct fpu *f, uint8_t opcode, uint8_t modrm, void *operand,
 	      uint32_t *eflags)
 {
 	uint8_t img[FPU_SAVE_SIZE], scratch[16] = { 0 };
 
 	assert(fpu_encoding_valid(opcode, modrm));
+	assert(!(f->fsw & FSW_ES) || fpu_nowait(opcode, modrm));
 	fpu_to_host(f, img);
 	uint64_t fl = fpu_host_call(img, operand ? operand : scratch,
 				    (*eflags & F_ARITH) | F_FIXED1, fpu_stub(opcode, modrm));
