@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "vmm/machine.h"
+#include "vmm/interp.h"
 #include "vmm/mem.h"
 
 /* Test-local exception raising for when vmm/cpu.c is not linked in. */
@@ -434,6 +435,131 @@ static void test_byte_strings_fault_before_writing(void **state)
 	assert_memory_equal(back, img, sizeof img);
 }
 
+/* ---- the system instructions that drive the MMU and the I/O bitmap ---- */
+
+static void mov_to_cr(int cr, uint32_t v)
+{
+	struct insn i = { .reg = (uint8_t)cr, .rm = EAX, .mod = 3 };
+	c->gpr[EAX] = v;
+	op_mov_to_cr(c, &i);
+}
+
+static void test_mov_to_cr3_flushes_all_but_global_entries(void **state)
+{
+	(void)state;
+	map4k(0x00400000, 0x5000, RW, RW | G);
+	set_pte(0x00401000, 0x6000 | P | RW);
+	NO_RAISE(mov_to_cr(4, CR4_PGE));
+	NO_RAISE(mem_read8(c, SR_DS, 0x00400000));
+	NO_RAISE(mem_read8(c, SR_DS, 0x00401000));
+	set_pte(0x00400000, 0);
+	set_pte(0x00401000, 0);
+	NO_RAISE(mov_to_cr(3, PD));
+	NO_RAISE(mem_read8(c, SR_DS, 0x00400000));
+	EXPECT_RAISE(EXC_PF, 0, mem_read8(c, SR_DS, 0x00401000));
+	NO_RAISE(mov_to_cr(4, 0)); /* clearing PGE drops global entries too */
+	EXPECT_RAISE(EXC_PF, 0, mem_read8(c, SR_DS, 0x00400000));
+}
+
+static void test_invlpg_takes_a_linear_address_through_the_segment_base(void **state)
+{
+	(void)state;
+	map4k(0x00400000, 0x5000, RW, RW);
+	NO_RAISE(mem_read8(c, SR_DS, 0x00400000));
+	set_pte(0x00400000, 0);
+	c->seg[SR_ES].base = 0x00300000;
+	struct insn i = { .mem = true, .seg = SR_ES, .adsize = 4, .mod = 0, .rm = 5,
+			  .disp = 0x00100800 };
+	NO_RAISE(op_invlpg(c, &i));
+	EXPECT_RAISE(EXC_PF, 0, mem_read8(c, SR_DS, 0x00400000));
+}
+
+static void test_cr4_takes_only_the_bits_cpuid_advertises(void **state)
+{
+	(void)state;
+	NO_RAISE(mov_to_cr(4, CR4_PSE | CR4_PGE | CR4_TSD | CR4_PCE));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(4, CR4_VME));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(4, CR4_PVI));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(4, CR4_DE));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(4, CR4_PAE));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(4, CR4_MCE));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(4, 0x200)); /* OSFXSR: no SSE in the model */
+	assert_int_equal(c->cr4, CR4_PSE | CR4_PGE | CR4_TSD | CR4_PCE);
+}
+
+static void test_cr0_rules(void **state)
+{
+	(void)state;
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(0, CR0_PG));
+	EXPECT_RAISE(EXC_GP, 0, mov_to_cr(0, CR0_PE | CR0_NW));
+	NO_RAISE(mov_to_cr(0, CR0_PE | 0x0ff00000u));
+	assert_int_equal(c->cr0, CR0_PE | CR0_ET); /* reserved bits ignored, ET hardwired */
+	EXPECT_RAISE(EXC_UD, 0, mov_to_cr(1, 0));
+	EXPECT_RAISE(EXC_UD, 0, mov_to_cr(5, 0));
+}
+
+static void test_cpuid_model(void **state)
+{
+	(void)state;
+	uint32_t r[4];
+	cpuid_query(0, r);
+	assert_int_equal(r[0], 2);
+	assert_memory_equal(&r[1], "Genu", 4);
+	assert_memory_equal(&r[3], "ineI", 4); /* EBX, EDX, ECX */
+	assert_memory_equal(&r[2], "ntel", 4);
+	cpuid_query(1, r);
+	assert_int_equal(r[0], CPU_SIGNATURE);
+	assert_int_equal(r[3], 0x0000a139u); /* FPU PSE TSC MSR CX8 PGE CMOV */
+	uint32_t top[4];
+	cpuid_query(2, top);
+	cpuid_query(0x80000000u, r);
+	assert_memory_equal(r, top, sizeof r);
+}
+
+/* A 32-bit TSS at linear 0x10000 whose I/O map starts at 0x68. */
+static void setup_tss(uint32_t limit)
+{
+	c->cr0 = CR0_PE;
+	c->cpl = 3;
+	c->eflags = F_FIXED1;
+	c->tr = (struct seg){ .sel = 0x28, .attr = 0x008b, .base = 0x10000, .limit = limit };
+	m->ram[0x10066] = 0x68;
+	memset(m->ram + 0x10068, 0xff, 0x2001);
+	memset(m->ram + 0x10068 + 0x70 / 8, 0, 2); /* ports 0x70-0x7f */
+}
+
+static void test_io_bitmap_decides_below_iopl(void **state)
+{
+	(void)state;
+	setup_tss(0x68 + 0x2000);
+	NO_RAISE(io_check_access(c, 0x70, 1));
+	NO_RAISE(io_check_access(c, 0x7c, 4));
+	EXPECT_RAISE(EXC_GP, 0, io_check_access(c, 0x7e, 4)); /* 0x80, 0x81 denied */
+	EXPECT_RAISE(EXC_GP, 0, io_check_access(c, 0x6f, 2));
+	c->eflags |= 3u << 12; /* IOPL 3: no bitmap outside V86 */
+	NO_RAISE(io_check_access(c, 0x3f8, 1));
+	c->eflags |= F_VM; /* V86 always consults it */
+	EXPECT_RAISE(EXC_GP, 0, io_check_access(c, 0x3f8, 1));
+	c->eflags &= ~F_VM;
+	c->cr0 = 0; /* real mode: no checks */
+	c->cpl = 0;
+	NO_RAISE(io_check_access(c, 0x3f8, 1));
+}
+
+static void test_io_bitmap_bytes_must_lie_inside_the_tss_limit(void **state)
+{
+	(void)state;
+	setup_tss(0x68 + 0x70 / 8); /* only the first byte of the pair */
+	EXPECT_RAISE(EXC_GP, 0, io_check_access(c, 0x70, 1));
+	setup_tss(0x68 + 0x70 / 8 + 1);
+	NO_RAISE(io_check_access(c, 0x70, 1));
+	setup_tss(0x60); /* shorter than a 32-bit TSS */
+	EXPECT_RAISE(EXC_GP, 0, io_check_access(c, 0x70, 1));
+	setup_tss(0x2068);
+	c->tr.attr = 0x0083; /* 16-bit TSS: no bitmap */
+	EXPECT_RAISE(EXC_GP, 0, io_check_access(c, 0x70, 1));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -458,6 +584,13 @@ int main(void)
 		T(test_alignment_check_at_cpl3_only),
 		T(test_fetch_stops_before_an_untranslated_page),
 		T(test_byte_strings_fault_before_writing),
+		T(test_mov_to_cr3_flushes_all_but_global_entries),
+		T(test_invlpg_takes_a_linear_address_through_the_segment_base),
+		T(test_cr4_takes_only_the_bits_cpuid_advertises),
+		T(test_cr0_rules),
+		T(test_cpuid_model),
+		T(test_io_bitmap_decides_below_iopl),
+		T(test_io_bitmap_bytes_must_lie_inside_the_tss_limit),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
