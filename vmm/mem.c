@@ -11,6 +11,7 @@
 #include "machine.h"
 #include "mem.h"
 #include "mmu.h"
+#include "seg.h"
 
 #define PAGE_SIZE 0x1000u
 #define PAGE_OFF(x) ((x) & (PAGE_SIZE - 1))
@@ -48,52 +49,15 @@ static inline uint8_t *mem_fast(struct cpu *c, int seg, uint32_t off, unsigned s
 	return tlb_hit(&c->m->tlb, tlb_kind_of(mem_user(c), write), lin);
 }
 
-/* ---- segment checks ---- */
-
-static bool mem_seg_expand_down(uint16_t attr)
-{
-	return SEG_S(attr) && (SEG_TYPE(attr) & 0xc) == 0x4;
-}
-
-/* Does [off, off+size) lie inside the segment's limit? (size >= 1) */
-static bool mem_seg_offset_ok(const struct seg *s, uint32_t off, uint32_t size)
-{
-	uint64_t last = (uint64_t)off + size - 1;
-	if (mem_seg_expand_down(s->attr)) {
-		uint32_t upper = SEG_DB(s->attr) ? 0xffffffffu : 0xffffu;
-		return off > s->limit && last <= upper;
-	}
-	return last <= s->limit;
-}
-
-/* In protected mode the cached type decides; real and V86 mode only check limits. */
-static bool mem_seg_type_ok(const struct cpu *c, const struct seg *s, enum mem_access acc)
-{
-	bool code = SEG_TYPE(s->attr) & 0x8, rw = SEG_TYPE(s->attr) & 0x2;
-	if (!cpu_pe(c) || cpu_vm86(c) || acc == ACC_EXEC)
-		return true;
-	if (!SEG_P(s->attr))
-		return false; /* a null selector leaves the register unusable */
-	if (acc == ACC_WRITE)
-		return !code && rw;
-	return !code || rw;
-}
-
-static _Noreturn void mem_seg_fault(struct cpu *c, int seg)
-{
-	cpu_raise(c, seg == SR_SS ? EXC_SS : EXC_GP, 0);
-}
+/* ---- segment checks (the rules live in vmm/seg.c) ---- */
 
 /* Check seg:off for `size` bytes (size >= 1); returns the linear address. */
 static uint32_t mem_seg_check(struct cpu *c, int seg, uint32_t off, uint32_t size,
 			      enum mem_access acc)
 {
-	const struct seg *s = &c->seg[seg];
-	if (!mem_seg_type_ok(c, s, acc))
-		cpu_raise(c, EXC_GP, 0);
-	if (!mem_seg_offset_ok(s, off, size))
-		mem_seg_fault(c, seg);
-	return s->base + off;
+	if (!seg_access_ok(c, seg, off, (int)size, acc))
+		cpu_raise(c, seg == SR_SS ? EXC_SS : EXC_GP, 0);
+	return c->seg[seg].base + off;
 }
 
 static void mem_check_align(struct cpu *c, uint32_t lin, unsigned size)
@@ -298,11 +262,7 @@ void lin_write(struct cpu *c, uint32_t lin, int size, uint32_t v, bool superviso
 static unsigned mem_fetch_room(const struct seg *cs, uint32_t off, unsigned want)
 {
 	unsigned n = 1;
-	if (!mem_seg_expand_down(cs->attr)) {
-		uint64_t room = (uint64_t)cs->limit - off + 1;
-		return room < want ? (unsigned)room : want;
-	}
-	while (n < want && mem_seg_offset_ok(cs, off + n, 1))
+	while (n < want && seg_offset_ok(cs, off, (int)n + 1))
 		n++;
 	return n;
 }
@@ -318,7 +278,7 @@ unsigned mem_fetch(struct cpu *c, uint32_t off, uint8_t *buf, unsigned want)
 	const struct seg *cs = &c->seg[SR_CS];
 	if (want == 0)
 		return 0;
-	if (!mem_seg_offset_ok(cs, off, 1))
+	if (!seg_offset_ok(cs, off, 1))
 		cpu_raise(c, EXC_GP, 0);
 	unsigned n = mem_fetch_room(cs, off, want);
 	uint32_t lin = cs->base + off, first = PAGE_SIZE - PAGE_OFF(lin);
