@@ -72,6 +72,7 @@ bool alu_div(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
 {
 	uint64_t q;
 
+	(void)c;
 	divisor &= alu_mask(size);
 	if (!divisor)
 		return false;
@@ -80,7 +81,6 @@ bool alu_div(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
 		return false;
 	*quot = (uint32_t)q;
 	*rem = (uint32_t)(dividend % divisor);
-	(void)c;
 	return true;
 }
 
@@ -92,6 +92,7 @@ bool alu_idiv(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
 	int64_t d = sign_extend(divisor, bits);
 	int64_t q;
 
+	(void)c;
 	if (!d || (n == INT64_MIN && d == -1))
 		return false;
 	q = n / d;
@@ -99,10 +100,10 @@ bool alu_idiv(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
 		return false;
 	*quot = (uint32_t)q & alu_mask(size);
 	*rem = (uint32_t)(n % d) & alu_mask(size);
-	(void)c;
 	return true;
 }
 
+/* CF is the bit; Intel leaves OF, SF, AF and PF (undefined) unchanged. */
 uint32_t alu_bittest(struct cpu *c, int op, uint32_t v, unsigned bit, int size)
 {
 	uint32_t m = 1u << (bit & (size * 8 - 1));

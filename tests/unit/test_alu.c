@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "vmm/alu.h"
+#include "vmm/insn.h"
 #include "vmm/interp.h"
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
@@ -519,6 +520,155 @@ static void test_bcd_adjustments_match_host(void **state)
 				check_bcd(op, rnd(), (uint8_t)(r < 4 ? 10 : base), flags_in());
 }
 
+/* ---- handlers through the decoder and the operand helpers ---- */
+
+/*
+ * The table names handlers weakly; naming them here links them in (and
+ * fails the build if one is missing).
+ */
+#define ALU_HANDLER_REF(name) op_##name,
+static insn_handler *const alu_handlers[] = { INTERP_HANDLERS_ALU(ALU_HANDLER_REF) };
+#undef ALU_HANDLER_REF
+
+/* Decode 32-bit code bytes and run the row's handler on register state. */
+static void exec_bytes(struct cpu *c, const char *bytes, unsigned n)
+{
+	struct insn i;
+
+	assert_int_equal(decode_bytes(&i, true, (const uint8_t *)bytes, n, 0), DECODE_OK);
+	assert_non_null(i.desc->exec);
+	i.desc->exec(c, &i);
+}
+#define EXEC(c, lit) exec_bytes(c, lit, sizeof(lit) - 1)
+
+static void test_mul_div_handlers_use_the_accumulator_pair(void **state)
+{
+	struct cpu c = { .eflags = F_FIXED1 };
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(alu_handlers) / sizeof(alu_handlers[0]); k++)
+		assert_non_null(alu_handlers[k]);
+	c.gpr[EAX] = 0x12345680;
+	c.gpr[EBX] = 0x10;
+	EXEC(&c, "\xf6\xe3"); /* mul bl: AX = 0x80 * 0x10 */
+	assert_int_equal(c.gpr[EAX], 0x12340800);
+	c.gpr[EAX] = 0xffffffff;
+	c.gpr[EDX] = 5;
+	EXEC(&c, "\xf7\xe3"); /* mul ebx */
+	assert_int_equal(c.gpr[EDX], 0xf);
+	assert_int_equal(c.gpr[EAX], 0xfffffff0);
+	EXEC(&c, "\xf7\xf3"); /* div ebx: back again */
+	assert_int_equal(c.gpr[EAX], 0xffffffff);
+	assert_int_equal(c.gpr[EDX], 0);
+	c.gpr[ECX] = 7;
+	EXEC(&c, "\x0f\xaf\xcb"); /* imul ecx, ebx */
+	assert_int_equal(c.gpr[ECX], 0x70);
+	EXEC(&c, "\x6b\xd1\xfe"); /* imul edx, ecx, -2 */
+	assert_int_equal(c.gpr[EDX], 0xffffff20);
+}
+
+static void test_div_by_zero_raises_de_before_any_change(void **state)
+{
+	struct cpu c = { .eflags = F_FIXED1, .exc = { .vector = -1 } };
+	jmp_buf jb;
+
+	(void)state;
+	c.gpr[EAX] = 1234;
+	c.gpr[EDX] = 0;
+	c.gpr[EBX] = 0;
+	c.exc_jmp = &jb;
+	if (!setjmp(jb)) {
+		EXEC(&c, "\xf7\xf3"); /* div ebx */
+		fail_msg("no #DE");
+	}
+	assert_int_equal(c.exc.vector, EXC_DE);
+	assert_int_equal(c.gpr[EAX], 1234);
+	c.gpr[EBX] = 1;
+	c.gpr[EDX] = 1;
+	if (!setjmp(jb)) {
+		EXEC(&c, "\xf7\xf3"); /* quotient 0x1_0000_04d2 overflows */
+		fail_msg("no #DE on overflow");
+	}
+	assert_int_equal(c.gpr[EDX], 1);
+}
+
+static void test_exchange_handlers(void **state)
+{
+	struct cpu c = { .eflags = F_FIXED1 };
+
+	(void)state;
+	c.gpr[EAX] = 5;
+	c.gpr[ECX] = 5;
+	c.gpr[EDX] = 9;
+	EXEC(&c, "\x0f\xb1\xd1"); /* cmpxchg ecx, edx: equal, ecx = edx */
+	assert_int_equal(c.gpr[ECX], 9);
+	assert_true(c.eflags & F_ZF);
+	EXEC(&c, "\x0f\xb1\xd1"); /* now unequal: eax = ecx */
+	assert_int_equal(c.gpr[EAX], 9);
+	assert_false(c.eflags & F_ZF);
+	EXEC(&c, "\x0f\xc1\xca"); /* xadd edx, ecx: ecx = old edx, edx = sum */
+	assert_int_equal(c.gpr[ECX], 9);
+	assert_int_equal(c.gpr[EDX], 18);
+	c.gpr[EBX] = 0x11223344;
+	EXEC(&c, "\x0f\xcb"); /* bswap ebx */
+	assert_int_equal(c.gpr[EBX], 0x44332211);
+}
+
+static void test_condition_handlers(void **state)
+{
+	struct cpu c = { .eflags = F_FIXED1 | F_CF };
+
+	(void)state;
+	c.gpr[EAX] = 0xffffffff;
+	c.gpr[EBX] = 0x12345678;
+	EXEC(&c, "\x0f\x92\xc0"); /* setb al */
+	assert_int_equal(c.gpr[EAX], 0xffffff01);
+	EXEC(&c, "\x0f\x94\xc4"); /* sete ah */
+	assert_int_equal(c.gpr[EAX], 0xffff0001);
+	EXEC(&c, "\x66\x0f\x42\xc3"); /* cmovb ax, bx */
+	assert_int_equal(c.gpr[EAX], 0xffff5678);
+	EXEC(&c, "\x0f\x43\xc3"); /* cmovae eax, ebx: not taken */
+	assert_int_equal(c.gpr[EAX], 0xffff5678);
+	EXEC(&c, "\x9f"); /* lahf */
+	assert_int_equal((c.gpr[EAX] >> 8) & 0xff, 0x03);
+	c.gpr[EAX] = 0xd500;
+	EXEC(&c, "\x9e"); /* sahf */
+	assert_int_equal(c.eflags, F_FIXED1 | F_SF | F_ZF | F_AF | F_PF | F_CF);
+	EXEC(&c, "\xd6"); /* salc */
+	assert_int_equal(c.gpr[EAX] & 0xff, 0xff);
+	EXEC(&c, "\x98"); /* cwde */
+	assert_int_equal(c.gpr[EAX], 0xffffd5ff);
+	EXEC(&c, "\x99"); /* cdq */
+	assert_int_equal(c.gpr[EDX], 0xffffffff);
+}
+
+static void test_shift_and_bit_handlers(void **state)
+{
+	struct cpu c = { .eflags = F_FIXED1 };
+
+	(void)state;
+	c.gpr[EAX] = 0x81;
+	c.gpr[ECX] = 0x21; /* masked to 1 */
+	EXEC(&c, "\xd3\xe0"); /* shl eax, cl */
+	assert_int_equal(c.gpr[EAX], 0x102);
+	EXEC(&c, "\xc1\xf8\x04"); /* sar eax, 4 */
+	assert_int_equal(c.gpr[EAX], 0x10);
+	EXEC(&c, "\xd1\xc8"); /* ror eax, 1 */
+	assert_int_equal(c.gpr[EAX], 0x8);
+	c.gpr[EDX] = 0xf0000000;
+	EXEC(&c, "\x0f\xa4\xd0\x04"); /* shld eax, edx, 4 */
+	assert_int_equal(c.gpr[EAX], 0x8f);
+	EXEC(&c, "\x0f\xba\xe8\x24"); /* bts eax, 36: bit 4 */
+	assert_int_equal(c.gpr[EAX], 0x9f);
+	EXEC(&c, "\x0f\xbd\xd8"); /* bsr ebx, eax */
+	assert_int_equal(c.gpr[EBX], 7);
+	c.gpr[EAX] = 0x0909;
+	EXEC(&c, "\xd5\x0a"); /* aad */
+	assert_int_equal(c.gpr[EAX], 99);
+	EXEC(&c, "\xd4\x0a"); /* aam */
+	assert_int_equal(c.gpr[EAX], 0x0909);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +679,11 @@ int main(void)
 		cmocka_unit_test(test_bit_scans_match_host),
 		cmocka_unit_test(test_bit_tests_match_host),
 		cmocka_unit_test(test_bswap16_clears_low_word_like_host),
+		cmocka_unit_test(test_mul_div_handlers_use_the_accumulator_pair),
+		cmocka_unit_test(test_div_by_zero_raises_de_before_any_change),
+		cmocka_unit_test(test_exchange_handlers),
+		cmocka_unit_test(test_condition_handlers),
+		cmocka_unit_test(test_shift_and_bit_handlers),
 		cmocka_unit_test_setup_teardown(test_bcd_adjustments_match_host, compat_setup,
 						compat_teardown),
 	};
