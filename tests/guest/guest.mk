@@ -6,7 +6,7 @@ GUEST_DIR := tests/guest
 GUEST_CC := gcc
 GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-builtin -nostdlib -static -O2 -g \
-	-Wall -Wextra -Werror -I$(GUEST_DIR)/lib -I$(GUEST_DIR)
+	-Wall -Wextra -Werror -Wno-clobbered -I$(GUEST_DIR)/lib -I$(GUEST_DIR)
 GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,noexecstack \
 	-Wl,-T,$(GUEST_DIR)/lib/link.ld
 GUEST_LIB_OBJS := $(GUEST_BUILD)/lib/entry.o $(GUEST_BUILD)/lib/rt.o

@@ -51,6 +51,9 @@ pass=0 fail=0 skip=0
 verdict() { # name engine -> prints one line, counts
 	local name=$1 engine=$2 o="$out/$1.$2" rc why
 	rc=$(cat "$o.rc")
+	if [ "$rc" = 1 ] && ! grep -q '^SUMMARY .*: [0-9]* passed, 0 failed$' "$o.out"; then
+		rc="1 without a clean SUMMARY line"
+	fi
 	if [ "$rc" = 1 ]; then
 		echo "PASS $name $engine"; pass=$((pass + 1)); return
 	fi
@@ -67,6 +70,9 @@ verdict() { # name engine -> prints one line, counts
 
 for elf in "$@"; do
 	name=$(basename "$elf" .elf)
+	if [ ! -f "$elf" ]; then
+		echo "FAIL $name: image $elf missing"; fail=$((fail + 1)); continue
+	fi
 	if [ -f "$out/$name.doppel.rc" ]; then
 		verdict "$name" doppel
 	else

@@ -1,0 +1,13 @@
+/*
+ * Integer probes, group "bitops": every flag and result, including those the
+ * SDM leaves undefined, against the values this host's Intel CPU produced
+ * natively (tables/ops_bitops.h). doppel reproduces the host CPU there.
+ */
+#include "common/ops_check.h"
+#include "tables/ops_bitops.h"
+
+
+void test_main(void)
+{
+	OPS_BITOPS(OPS_CHECK_FULL)
+}
