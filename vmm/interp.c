@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "exception.h"
+#include "fpu.h"
 #include "interp.h"
 #include "mem.h"
 #include "mmu.h"
@@ -26,6 +27,18 @@
 
 /* Row attributes the loop checks before running a handler. */
 #define ATTR_CHECKED (A_PRIV | A_NOREAL | A_SSE | A_FPU | A_MEMONLY)
+
+/*
+ * The table (vmm/insn_table.c) names handlers weakly, so a handler not yet
+ * written is a NULL exec reported at run time. But a weak reference does
+ * not pull a member out of libdoppel.a: without this strong list a program
+ * linking the interpreter would get NULL for handlers that do exist.
+ */
+#define INTERP_LINK(name) op_##name,
+static insn_handler *const interp_linked[] __attribute__((used)) = {
+	INTERP_HANDLERS(INTERP_LINK) FPU_HANDLERS(INTERP_LINK)
+};
+#undef INTERP_LINK
 
 static unsigned interp_fetch(void *ctx, uint32_t off, uint8_t *buf, unsigned want)
 {
