@@ -342,7 +342,7 @@ static enum decode_status decode_run(struct decoder *d, bool code32)
 	if (i->desc->modrm && !decode_modrm_operand(d, &seg))
 		return d->status;
 	if (!i->desc->modrm && INSN_IS_ZFORM(i->desc))
-		i->reg = op & 7;
+		i->reg = i->opcode & 7;
 	if (!decode_immediates(d))
 		return d->status;
 	i->seg = override >= 0 ? override : seg;
@@ -354,10 +354,14 @@ enum decode_status decode_insn(struct insn *i, bool code32, uint32_t eip,
 			       insn_fetch_fn *fetch, void *ctx)
 {
 	struct decoder d = { .i = i, .fetch = fetch, .ctx = ctx };
+	enum decode_status st;
 
 	memset(i, 0, sizeof(*i));
 	i->eip = eip;
-	return decode_run(&d, code32);
+	st = decode_run(&d, code32);
+	/* Bytes fetched ahead are not part of the instruction: keep insn a pure function of it. */
+	memset(i->bytes + i->len, 0, sizeof(i->bytes) - i->len);
+	return st;
 }
 
 struct byte_source {
