@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "machine.h"
+#include "engine.h"
 
 /* A guest-visible event that ended native execution. */
 struct de_event {
