@@ -492,6 +492,36 @@ static void test_push_fault_on_the_inner_stack_leaves_state_unchanged(void **sta
 	assert_int_equal(c->gpr[ESP], 0x8000);
 }
 
+/* Identity-map the first 4 MiB with 4 KiB pages, leaving one page out. */
+static void paging_identity_without(uint32_t hole)
+{
+	const uint32_t pd = 0x100000, pt = 0x101000;
+
+	put32(pd, pt | 7);
+	for (uint32_t k = 0; k < 1024; k++)
+		put32(pt + 4 * k, k * 0x1000 == hole ? 0 : (k * 0x1000) | 7);
+	c->cr3 = pd;
+	c->cr0 |= CR0_PG;
+	tlb_flush_all(c, true);
+}
+
+static void test_page_fault_on_the_inner_stack_leaves_state_unchanged(void **state)
+{
+	(void)state;
+	static const uint8_t int80[] = { 0xcd, 0x80 };
+
+	idt_gate(0x80, 0xee);
+	paging_identity_without(0x8000); /* the page below ESP0 = 0x9000 */
+	enter_ring(3);
+	c->gpr[ESP] = 0x7000;
+	assert_fault(run_insn(int80, 2), EXC_PF, PF_W);
+	assert_int_equal(c->exc.fault_lin, 0x8ffc);
+	assert_int_equal(c->cpl, 3);
+	assert_int_equal(c->seg[SR_SS].sel, S_DATA3 | 3);
+	assert_int_equal(c->gpr[ESP], 0x7000);
+	assert_int_equal(get32(0x8ffc), 0);
+}
+
 static void test_gp_during_gp_delivery_is_a_double_fault(void **state)
 {
 	(void)state;
@@ -625,6 +655,7 @@ int main(void)
 		T(test_int_n_through_a_dpl0_gate_from_ring3_is_gp),
 		T(test_fault_pushes_error_code_and_rf),
 		T(test_push_fault_on_the_inner_stack_leaves_state_unchanged),
+		T(test_page_fault_on_the_inner_stack_leaves_state_unchanged),
 		T(test_gp_during_gp_delivery_is_a_double_fault),
 		T(test_fault_during_double_fault_delivery_shuts_down),
 		T(test_real_mode_int_uses_the_ivt),
