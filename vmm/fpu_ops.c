@@ -34,16 +34,16 @@ static unsigned fpu_mem_size(const struct insn *i)
 /*
  * A waiting instruction first reports an unmasked exception an earlier one
  * left pending: #MF with CR0.NE, else the PC's FERR#/IRQ 13 wiring, which
- * is not modelled. Returns false when the instruction must not run.
+ * is not modelled. The machine then stops at the instruction (the engine
+ * delivers nothing once the machine has failed).
  */
-static bool fpu_wait(struct cpu *c)
+static void fpu_wait(struct cpu *c)
 {
 	if (!(c->fpu.fsw & FSW_ES))
-		return true;
-	if (c->cr0 & CR0_NE)
-		cpu_raise(c, EXC_MF, 0);
-	machine_fail(c->m, "CR0.NE=0 FPU error reporting (IRQ 13) not supported");
-	return false;
+		return;
+	if (!(c->cr0 & CR0_NE))
+		machine_fail(c->m, "CR0.NE=0 FPU error reporting (IRQ 13) not supported");
+	cpu_raise(c, EXC_MF, 0);
 }
 
 /* The P6 records every non-control instruction, its memory operand if any. */
@@ -55,6 +55,23 @@ static void fpu_note(struct cpu *c, const struct insn *i, uint32_t ea)
 	if (i->mem) {
 		c->fpu.fdp = ea;
 		c->fpu.fds = c->seg[i->seg].sel;
+	}
+}
+
+/*
+ * Fault checks for an operand of n bytes before anything changes. The
+ * pieces are naturally aligned sizes, so the CPL-3 alignment check sees
+ * the x87's rule: an m80 or BCD operand is aligned on 8 bytes.
+ */
+static void fpu_mem_check(struct cpu *c, int seg, uint32_t ea, unsigned n, bool write)
+{
+	void (*check)(struct cpu *, int, uint32_t, int) = write ? mem_check_write : mem_check_read;
+
+	if (n == 10) {
+		check(c, seg, ea, 8);
+		check(c, seg, ea + 8, 2);
+	} else {
+		check(c, seg, ea, (int)n);
 	}
 }
 
@@ -85,12 +102,12 @@ static void fpu_run(struct cpu *c, const struct insn *i, unsigned how)
 	unsigned n = i->mem ? fpu_mem_size(i) : 0;
 	uint32_t ea = i->mem ? insn_ea(c, i) : 0;
 
-	if (!(how & FPU_NOWAIT) && !fpu_wait(c))
-		return;
+	if (!(how & FPU_NOWAIT))
+		fpu_wait(c);
+	if (n)
+		fpu_mem_check(c, i->seg, ea, n, how & FPU_STORE);
 	if (n && (how & FPU_LOAD))
 		mem_read_bytes(c, i->seg, ea, buf, n);
-	if (n && (how & FPU_STORE))
-		mem_check_write(c, i->seg, ea, (int)n);
 	struct fpu before = c->fpu;
 	uint32_t eflags_before = c->eflags;
 	fpu_exec(&c->fpu, i->desc->opcode, fpu_host_modrm(i), buf, &c->eflags);
@@ -164,6 +181,12 @@ static struct fpu_format fpu_guest_format(const struct cpu *c, const struct insn
 
 static const struct fpu_format fpu_host_format = { .op32 = true, .real = false };
 
+/* An image is aligned like its slots (the byte-string access checks no alignment). */
+static void fpu_image_align(struct cpu *c, const struct insn *i, bool write)
+{
+	fpu_mem_check(c, i->seg, insn_ea(c, i), i->opsize, write);
+}
+
 static void fpu_take_pointers(struct fpu *f, const struct fpu *from)
 {
 	f->fip = from->fip;
@@ -180,6 +203,7 @@ void op_fnstenv(struct cpu *c, const struct insn *i)
 	uint8_t img[FPU_SAVE_SIZE];
 
 	fpu_env_encode(&c->fpu, fmt, img);
+	fpu_image_align(c, i, true);
 	mem_write_bytes(c, i->seg, insn_ea(c, i), img, fpu_env_size(fmt));
 	fpu_exec(&c->fpu, 0xd9, 6 << 3, img, &c->eflags);
 }
@@ -190,6 +214,7 @@ void op_fnsave(struct cpu *c, const struct insn *i)
 	uint8_t img[FPU_SAVE_SIZE];
 
 	fpu_save_encode(&c->fpu, fmt, img);
+	fpu_image_align(c, i, true);
 	mem_write_bytes(c, i->seg, insn_ea(c, i), img, fpu_env_size(fmt) + 80);
 	fpu_init(&c->fpu);
 }
@@ -205,8 +230,8 @@ static void fpu_load_image(struct cpu *c, const struct insn *i, uint8_t opcode, 
 	uint8_t img[FPU_SAVE_SIZE];
 	struct fpu loaded = c->fpu;
 
-	if (!fpu_wait(c))
-		return;
+	fpu_wait(c);
+	fpu_image_align(c, i, false);
 	mem_read_bytes(c, i->seg, insn_ea(c, i), img, size);
 	if (opcode == 0xdd) {
 		fpu_save_decode(&loaded, fmt, img);

@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "vmm/cpu.h"
+#include "vmm/engine.h"
 #include "vmm/fpu.h"
+#include "vmm/machine.h"
 
 /* ---- the reference: plain host assembly ---- */
 
@@ -326,10 +328,259 @@ static void test_fpu_exec_matches_host(void **state)
 }
 
 
+
+/* ---- the handlers on a machine: guest programs on engine_interp ---- */
+
+#define CODE 0x1000u
+#define DATA 0x2000u
+#define IDT 0x5000u
+#define MF_HANDLER 0x3000u
+#define GDT 0x6000u
+
+static struct machine gm;
+static struct cpu *gc = &gm.cpu;
+
+static void put32(uint32_t pa, uint32_t v)
+{
+	memcpy(gm.ram + pa, &v, 4);
+}
+
+static uint32_t get32(uint32_t pa)
+{
+	uint32_t v;
+	memcpy(&v, gm.ram + pa, 4);
+	return v;
+}
+
+static uint16_t get16(uint32_t pa)
+{
+	uint16_t v;
+	memcpy(&v, gm.ram + pa, 2);
+	return v;
+}
+
+/* An interrupt gate for #MF and #NM, both to a HLT. */
+static void idt_gate(int vector, uint32_t handler)
+{
+	put32(IDT + 8 * vector, (0x08u << 16) | (handler & 0xffff));
+	put32(IDT + 8 * vector + 4, (handler & 0xffff0000u) | 0x8e00);
+}
+
+static int guest_setup(void **state)
+{
+	(void)state;
+	if (machine_init(&gm, 4u << 20) < 0)
+		return -1;
+	machine_reset(&gm);
+	for (int s = 0; s < 6; s++)
+		gc->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
+	gc->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
+	gc->cr0 |= CR0_PE | CR0_NE;
+	gc->gpr[ESP] = 0x80000;
+	gc->idtr = (struct dtr){ .base = IDT, .limit = 0x7ff };
+	gc->gdtr = (struct dtr){ .base = GDT, .limit = 0x17 };
+	put32(GDT + 8, 0x0000ffff);
+	put32(GDT + 12, 0x00cf9b00);
+	put32(GDT + 16, 0x0000ffff);
+	put32(GDT + 20, 0x00cf9300);
+	idt_gate(EXC_MF, MF_HANDLER);
+	idt_gate(EXC_NM, MF_HANDLER);
+	gm.ram[MF_HANDLER] = 0xf4;
+	return 0;
+}
+
+static int guest_teardown(void **state)
+{
+	(void)state;
+	machine_free(&gm);
+	return 0;
+}
+
+/* Run code at CODE up to its HLT (or a handler's). */
+static void guest_run(const uint8_t *code, unsigned n)
+{
+	memcpy(gm.ram + CODE, code, n);
+	gm.ram[CODE + n] = 0xf4;
+	gc->eip = CODE;
+	gc->halted = false;
+	gc->shutdown = false;
+	gc->gpr[ESP] = 0x80000;
+	fpu_init(&gc->fpu);
+	gm.stop = STOP_NONE;
+	assert_int_equal(engine_interp.run(&gm, 1000), STOP_HLT);
+}
+#define GUEST(...) guest_run((const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
+#define D(a) (a) & 0xff, ((a) >> 8) & 0xff, ((a) >> 16) & 0xff, (a) >> 24
+
+/* The pointers name the last non-control instruction and its operand. */
+static void loads_add_store_and_record_the_last_instruction(void **state)
+{
+	(void)state;
+	float x = 1.25f;
+	double y = 3.0e-310; /* a denormal */
+	long double want;
+	uint16_t want_sw;
+
+	memcpy(gm.ram + DATA, &x, 4);
+	memcpy(gm.ram + DATA + 8, &y, 8);
+	__asm__ volatile("fninit; flds %2; fldl %3; faddp; fnstsw %1; fstpt %0"
+			 : "=m"(want), "=m"(want_sw) : "m"(x), "m"(y));
+	GUEST(0xdb, 0xe3,                      /* fninit */
+	      0xd9, 0x05, D(DATA),             /* fld dword [DATA] */
+	      0xdd, 0x05, D(DATA + 8),         /* fld qword [DATA+8] */
+	      0xde, 0xc1,                      /* faddp */
+	      0xdf, 0xe0,                      /* fnstsw ax */
+	      0xdb, 0x3d, D(DATA + 16),        /* fstp tword [DATA+16] */
+	      0xd9, 0x35, D(DATA + 32));       /* fnstenv [DATA+32] */
+	assert_memory_equal(gm.ram + DATA + 16, &want, 10);
+	assert_int_equal(gc->gpr[EAX] & 0xffff, want_sw);
+	assert_int_equal(get16(DATA + 32), 0x037f);          /* FCW */
+	assert_int_equal(get32(DATA + 32 + 12), CODE + 18);  /* FIP: the FSTP */
+	assert_int_equal(get32(DATA + 32 + 16), 0x08 | (0x33du << 16)); /* FCS, FOP */
+	assert_int_equal(get32(DATA + 32 + 20), DATA + 16);  /* FDP */
+	assert_int_equal(get32(DATA + 32 + 24), 0xffff0010u); /* FDS */
+	assert_int_equal(gc->fpu.fcw, 0x037f);               /* FNSTENV masked them all already */
+}
+
+/* An unmasked #Z leaves ST(0) alone, sets ES, and the next FWAIT raises #MF. */
+static void unmasked_divide_by_zero_reports_at_the_next_wait(void **state)
+{
+	(void)state;
+	put32(DATA, 0x037b);
+	GUEST(0xdb, 0xe3, 0xd9, 0x2d, D(DATA), /* fninit; fldcw [DATA] */
+	      0xd9, 0xee, 0xd9, 0xe8,          /* fldz; fld1 */
+	      0xd8, 0xf1,                      /* fdiv st0, st1 */
+	      0xdf, 0xe0,                      /* fnstsw ax */
+	      0x9b);                           /* fwait */
+	assert_int_equal(gc->eip, MF_HANDLER + 1);
+	assert_int_equal(get32(0x80000 - 12), CODE + 16); /* #MF at the FWAIT */
+	assert_int_equal(gc->gpr[EAX] & 0xff, FSW_ES | FSW_ZE);
+	assert_true(gc->fpu.fsw & FSW_B);
+	assert_int_equal(gc->fpu.fip, CODE + 12);
+	assert_memory_equal(fpu_st(&gc->fpu, 0), "\0\0\0\0\0\0\0\x80\xff\x3f", 10);
+}
+
+static void cr0_ne_clear_stops_the_machine_with_a_message(void **state)
+{
+	(void)state;
+	put32(DATA, 0x037b);
+	gc->cr0 &= ~CR0_NE;
+	memcpy(gm.ram + CODE, (const uint8_t[]){ 0xdb, 0xe3, 0xd9, 0x2d, D(DATA), 0xd9, 0xee,
+						 0xd9, 0xe8, 0xd8, 0xf1, 0xd9, 0xe8, 0xf4 }, 17);
+	gc->eip = CODE;
+	gc->halted = false;
+	fpu_init(&gc->fpu);
+	assert_int_equal(engine_interp.run(&gm, 1000), STOP_ERROR);
+	assert_int_equal(gc->eip, CODE + 14);
+	assert_non_null(strstr(gm.error, "IRQ 13"));
+	gc->cr0 |= CR0_NE;
+}
+
+/* WAIT is no ESC instruction: #NM only with TS and MP, never for EM. */
+static void fwait_needs_ts_and_mp_for_nm(void **state)
+{
+	(void)state;
+	gc->cr0 |= CR0_TS | CR0_EM;
+	GUEST(0x9b, 0x90);
+	assert_int_equal(gc->eip, CODE + 3);
+	gc->cr0 |= CR0_MP;
+	GUEST(0x9b, 0x90);
+	assert_int_equal(gc->eip, MF_HANDLER + 1);
+	gc->cr0 &= ~(CR0_TS | CR0_EM | CR0_MP);
+}
+
+/* The 16-bit protected-mode environment: 14 bytes, no FOP, 16-bit FIP. */
+static void fnstenv_with_operand_size_16_writes_the_short_image(void **state)
+{
+	(void)state;
+	memset(gm.ram + DATA, 0xaa, 32);
+	GUEST(0xdb, 0xe3, 0xd9, 0xe8,          /* fninit; fld1 */
+	      0x66, 0xd9, 0x35, D(DATA));      /* o16 fnstenv [DATA] */
+	static const uint8_t want[14] = { 0x7f, 0x03, 0x00, 0x38, 0xff, 0x3f,
+					  0x02, 0x10, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	assert_memory_equal(gm.ram + DATA, want, 14);
+	assert_int_equal(gm.ram[DATA + 14], 0xaa);
+}
+
+/* FNSAVE then FRSTOR gives the state back; FNSAVE leaves the FPU initialised. */
+static void fnsave_frstor_round_trip(void **state)
+{
+	(void)state;
+	GUEST(0xdb, 0xe3, 0xd9, 0xeb, 0xd9, 0xe8, 0xd9, 0xee, /* fninit; fldpi; fld1; fldz */
+	      0xdd, 0x35, D(DATA));                            /* fnsave [DATA] */
+	assert_int_equal(gc->fpu.ftw, 0xffff);
+	struct fpu saved;
+	memset(&saved, 0, sizeof saved);
+	fpu_save_decode(&saved, pm32, gm.ram + DATA);
+	assert_int_equal(FSW_TOP(saved.fsw), 5);
+	assert_int_equal(saved.ftw, 0x07ff); /* ST(0) zero, ST(1), ST(2) valid */
+	GUEST(0xdd, 0x25, D(DATA), 0xdf, 0xe0); /* frstor [DATA]; fnstsw ax */
+	assert_int_equal(gc->gpr[EAX] & 0xffff, saved.fsw);
+	assert_memory_equal(fpu_st(&gc->fpu, 2), fpu_st(&saved, 2), 10);
+}
+
+/* FCOMI writes ZF, PF, CF (clearing OF, SF, AF); FCMOVcc reads them. */
+static void fcomi_sets_eflags_that_fcmov_reads(void **state)
+{
+	(void)state;
+	gc->eflags |= F_OF | F_SF | F_AF;
+	GUEST(0xdb, 0xe3, 0xd9, 0xe8, 0xd9, 0xee, /* fninit; fld1; fldz */
+	      0xdb, 0xf1,                         /* fcomi st0, st1: 0 < 1 */
+	      0xda, 0xc1);                        /* fcmovb st0, st1 */
+	assert_int_equal(gc->eflags & F_ARITH, F_CF);
+	assert_memory_equal(fpu_st(&gc->fpu, 0), fpu_st(&gc->fpu, 1), 10);
+}
+
+/* Unmasked #IA on FISTP and #O on FST: memory as the hardware leaves it. */
+static void unmasked_store_exceptions_match_the_host(void **state)
+{
+	(void)state;
+	static const uint8_t big[10] = { 1, 0, 0, 0, 0, 0, 0, 0x80, 0xfe, 0x43 };
+	static const struct { uint16_t cw; uint8_t op, modrm; } cases[] = {
+		{ 0x037e, 0xdb, 0x1d }, { 0x0377, 0xd9, 0x15 }, { 0x037f, 0xd9, 0x15 },
+		{ 0x035f, 0xd9, 0x15 }, { 0x037e, 0xdf, 0x3d }, { 0x037e, 0xdf, 0x35 },
+	};
+
+	for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		uint8_t host[10], hm[16];
+		uint16_t host_sw;
+		memset(hm, 0x5a, sizeof hm);
+		memset(gm.ram + DATA + 16, 0x5a, 16);
+		memcpy(gm.ram + DATA, big, 10);
+		put32(DATA + 12, cases[k].cw);
+		struct ref_in in = { .cw = cases[k].cw };
+		memcpy(in.b, big, 10);
+		for (unsigned r = 0; r < sizeof ref_ops / sizeof ref_ops[0]; r++)
+			if ((uint8_t)ref_ops[r].code[0] == cases[k].op && ref_ops[r].len == 2 &&
+			    (uint8_t)ref_ops[r].code[1] == (cases[k].modrm & 0x38)) {
+				uint8_t out[FPU_SAVE_SIZE];
+				ref_ops[r].ref(&in, hm, out);
+				memcpy(&host_sw, out + 4, 2);
+				memcpy(host, hm, 10);
+			}
+		GUEST(0xdb, 0xe3, 0xd9, 0x2d, D(DATA + 12), /* fninit; fldcw */
+		      0xdb, 0x2d, D(DATA), 0xdb, 0x2d, D(DATA), /* fld tword twice */
+		      cases[k].op, cases[k].modrm, D(DATA + 16));
+		assert_memory_equal(gm.ram + DATA + 16, host, 10);
+		assert_int_equal(gc->fpu.fsw, host_sw);
+	}
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest core[] = {
 		cmocka_unit_test(test_fpu_exec_matches_host),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest guest[] = {
+		cmocka_unit_test(loads_add_store_and_record_the_last_instruction),
+		cmocka_unit_test(unmasked_divide_by_zero_reports_at_the_next_wait),
+		cmocka_unit_test(cr0_ne_clear_stops_the_machine_with_a_message),
+		cmocka_unit_test(fwait_needs_ts_and_mp_for_nm),
+		cmocka_unit_test(fnstenv_with_operand_size_16_writes_the_short_image),
+		cmocka_unit_test(fnsave_frstor_round_trip),
+		cmocka_unit_test(fcomi_sets_eflags_that_fcmov_reads),
+		cmocka_unit_test(unmasked_store_exceptions_match_the_host),
+	};
+	return cmocka_run_group_tests(core, NULL, NULL) |
+	       cmocka_run_group_tests(guest, guest_setup, guest_teardown);
 }
