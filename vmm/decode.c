@@ -354,14 +354,10 @@ enum decode_status decode_insn(struct insn *i, bool code32, uint32_t eip,
 			       insn_fetch_fn *fetch, void *ctx)
 {
 	struct decoder d = { .i = i, .fetch = fetch, .ctx = ctx };
-	enum decode_status st;
 
 	memset(i, 0, sizeof(*i));
 	i->eip = eip;
-	st = decode_run(&d, code32);
-	/* Bytes fetched ahead are not part of the instruction: keep insn a pure function of it. */
-	memset(i->bytes + i->len, 0, sizeof(i->bytes) - i->len);
-	return st;
+	return decode_run(&d, code32);
 }
 
 struct byte_source {

@@ -153,7 +153,7 @@ struct insn {
 	uint32_t disp;
 	uint32_t imm;            /* first immediate (sign-extended where the form says) */
 	uint32_t imm2;           /* second immediate: ENTER's level byte, Ap's selector */
-	uint8_t bytes[15];
+	uint8_t bytes[15];       /* the instruction, then what else was fetched (zero beyond) */
 };
 
 /* Why decoding stopped without an instruction. */
