@@ -46,25 +46,71 @@ static unsigned interp_fetch(void *ctx, uint32_t off, uint8_t *buf, unsigned wan
 }
 
 /*
+ * Decoded instructions, checked on every use against the 15 bytes now in
+ * guest memory (decode_bytes keeps all it was given in insn.bytes): decoding is a pure function of the bytes, the code size
+ * and EIP, so an entry whose bytes still match is exactly what decoding
+ * again would give, and self-modifying code needs no invalidation.
+ * Per thread, so machines in different threads do not share it.
+ */
+#define DCACHE_SIZE 1024u
+
+struct dcache_entry {
+	struct insn i;
+	bool valid, code32;
+};
+
+static _Thread_local struct dcache_entry dcache[DCACHE_SIZE];
+
+/* All 15 fetched bytes: stricter than the instruction's length, and two loads. */
+static inline bool dcache_bytes_match(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 7, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 7, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+static const struct insn *interp_decode_ram(const uint8_t *p, uint32_t eip, bool code32,
+					    enum decode_status *st)
+{
+	struct dcache_entry *e = &dcache[(eip ^ (eip >> 10)) & (DCACHE_SIZE - 1)];
+
+	if (e->valid && e->i.eip == eip && e->code32 == code32 &&
+	    dcache_bytes_match(e->i.bytes, p))
+		return &e->i;
+	*st = decode_bytes(&e->i, code32, p, INSN_MAX, eip);
+	e->valid = *st == DECODE_OK;
+	e->code32 = code32;
+	return &e->i;
+}
+
+/*
  * Decode at CS:EIP. When all 15 bytes an instruction may need lie inside
  * the CS limit and one page that the TLB maps to RAM, decode straight from
- * guest RAM; otherwise let mem_fetch walk, check and fault byte by byte.
+ * guest RAM (through the cache above); otherwise let mem_fetch walk, check
+ * and fault byte by byte.
  */
-static enum decode_status interp_decode(struct cpu *c, struct insn *i)
+static const struct insn *interp_decode(struct cpu *c, struct insn *scratch,
+					enum decode_status *st)
 {
 	const struct seg *cs = &c->seg[SR_CS];
 	uint32_t eip = c->eip, lin = cs->base + eip;
 	bool code32 = cpu_code32(c);
 	bool expand_down = (cs->attr & 0x1c) == 0x14;
 
+	*st = DECODE_OK;
 	if (cs->limit >= INSN_MAX - 1 && eip <= cs->limit - (INSN_MAX - 1) && !expand_down &&
 	    (lin & (PAGE_SIZE - 1)) <= PAGE_SIZE - INSN_MAX) {
 		const uint8_t *p = tlb_hit(&c->m->tlb, tlb_kind_of(c->cpl == 3, false), lin);
 
 		if (p)
-			return decode_bytes(i, code32, p, INSN_MAX, eip);
+			return interp_decode_ram(p, eip, code32, st);
 	}
-	return decode_insn(i, code32, eip, interp_fetch, c);
+	*st = decode_insn(scratch, code32, eip, interp_fetch, c);
+	return scratch;
 }
 
 static bool interp_real_or_v86(const struct cpu *c)
@@ -113,13 +159,14 @@ static void interp_missing(struct machine *m, const struct insn *i)
  * next instruction; branches and repeated string iterations rewrite it.
  * Returns false if the instruction could not run (the machine stopped).
  */
-static inline bool interp_exec(struct machine *m, struct insn *i)
+static inline bool interp_exec(struct machine *m, struct insn *scratch)
 {
 	struct cpu *c = &m->cpu;
 	enum decode_status st;
+	const struct insn *i;
 
 	c->insn_eip = c->eip;
-	st = interp_decode(c, i);
+	i = interp_decode(c, scratch, &st);
 	if (__builtin_expect(st != DECODE_OK, 0)) {
 		interp_decode_fail(m, st);
 		return false;
