@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "vmm/cpu.h"
+#include "vmm/disasm.h"
 #include "vmm/insn.h"
 
 /* ---- helpers ---- */
@@ -675,6 +676,20 @@ static void test_truncated_input_is_reported(void **state)
 	assert_int_equal(STATUS16(0x8b, 0x86, 0x00, 0x01), DECODE_OK);
 }
 
+static void test_disassembly_is_capstones_text_and_length(void **state)
+{
+	const uint8_t mov[] = { 0x8b, 0x45, 0x08 }, bad[] = { 0x0f, 0x0d };
+	char out[64];
+
+	(void)state;
+	assert_int_equal(disasm_format(mov, sizeof(mov), 0x1000, true, out, sizeof(out)), 3);
+	assert_string_equal(out, "mov eax, dword ptr [ebp + 8]");
+	assert_int_equal(disasm_format(mov, sizeof(mov), 0, false, out, sizeof(out)), 3);
+	assert_string_equal(out, "mov ax, word ptr [di + 8]");
+	assert_int_equal(disasm_format(bad, 1, 0, true, out, sizeof(out)), 0);
+	assert_string_equal(out, "(bad)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_arbitrary_bytes_never_overrun),
 		cmocka_unit_test(test_bytes_hold_everything_fetched),
 		cmocka_unit_test(test_truncated_input_is_reported),
+		cmocka_unit_test(test_disassembly_is_capstones_text_and_length),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
