@@ -24,6 +24,7 @@
 const char random_guests_usage[] =
 	"usage: doppel random-guests [--seed S] [--count N] [--first I]\n"
 	"                            [--max-insns N] [--engine NAME] [--verbose]\n"
+	"                            [--trace[=exec,io,int]]\n"
 	"  runs guests I .. I+N-1 (default 0 .. 999) made of random bytes from seed S\n"
 	"  (default 1), each for at most N instructions (default 20000); fails if a\n"
 	"  run ends in a monitor error. A run that hangs is killed by a watchdog.\n";
@@ -32,6 +33,7 @@ struct rg_opts {
 	uint64_t seed, count, first, max_insns;
 	const char *engine;
 	bool verbose;
+	unsigned trace;
 };
 
 /* splitmix64: a fixed, portable generator so a seed means the same guests
@@ -160,6 +162,7 @@ static enum stop_reason rg_one(struct machine *m, const struct engine *e,
 	memset(m->ram, 0, m->ram_size);
 	machine_reset(m);
 	m->serial_out = NULL;
+	m->trace = o->trace;
 	if (rg_kinds[idx % RG_KINDS].setup(m, &s, err) < 0)
 		return STOP_ERROR;
 	enum stop_reason why = e->run(m, o->max_insns);
@@ -212,6 +215,8 @@ static int rg_set_max(void *c, const char *v) { return rg_parse_num(&((struct rg
 static int rg_set_engine(void *c, const char *v) { ((struct rg_opts *)c)->engine = v; return 0; }
 static int rg_set_verbose(void *c, const char *v) { (void)v; ((struct rg_opts *)c)->verbose = true; return 0; }
 
+static int rg_set_trace(void *c, const char *v) { return parse_trace(v, &((struct rg_opts *)c)->trace); }
+
 static const struct opt_spec rg_opts_table[] = {
 	{ "seed", true, false, rg_set_seed },
 	{ "count", true, false, rg_set_count },
@@ -219,6 +224,7 @@ static const struct opt_spec rg_opts_table[] = {
 	{ "max-insns", true, false, rg_set_max },
 	{ "engine", true, false, rg_set_engine },
 	{ "verbose", false, false, rg_set_verbose },
+	{ "trace", true, true, rg_set_trace },
 	{ NULL, false, false, NULL },
 };
 

@@ -83,32 +83,9 @@ static int run_set_flat_mode(struct run_opts *o, const char *v, int mode)
 static int run_set_flat(void *ctx, const char *v) { return run_set_flat_mode(ctx, v, 1); }
 static int run_set_flat32(void *ctx, const char *v) { return run_set_flat_mode(ctx, v, 2); }
 
-static const struct { const char *name; unsigned bit; } trace_names[] = {
-	{ "exec", TRACE_EXEC }, { "io", TRACE_IO }, { "int", TRACE_INT },
-};
-
 static int run_set_trace(void *ctx, const char *v)
 {
-	struct run_opts *o = ctx;
-	if (!v) {
-		o->trace = TRACE_EXEC | TRACE_IO | TRACE_INT;
-		return 0;
-	}
-	for (const char *p = v; *p;) {
-		size_t len = strcspn(p, ",");
-		unsigned i = 0;
-		while (i < 3 && (strlen(trace_names[i].name) != len ||
-				 strncmp(p, trace_names[i].name, len)))
-			i++;
-		if (i == 3) {
-			fprintf(stderr, "doppel run: unknown trace category '%.*s' "
-				"(known: exec, io, int)\n", (int)len, p);
-			return -1;
-		}
-		o->trace |= trace_names[i].bit;
-		p += len + (p[len] == ',');
-	}
-	return 0;
+	return parse_trace(v, &((struct run_opts *)ctx)->trace);
 }
 
 static const struct opt_spec run_opts_table[] = {

@@ -39,6 +39,8 @@ int opt_parse(int argc, char **argv, const struct opt_spec *specs, void *ctx,
 
 /* 64, 64M, 512K, 1G (no suffix: MiB, as QEMU's -m). -1 on bad syntax. */
 int parse_ram_size(const char *s, uint64_t *bytes);
+/* --trace[=exec,io,int]: NULL means all; -1 after an error line. */
+int parse_trace(const char *v, unsigned *bits);
 /* Decimal or 0x hex; -1 on bad syntax or overflow. */
 int parse_u64(const char *s, uint64_t *v);
 

@@ -4,6 +4,8 @@
  */
 #include "harness/harness.h"
 
+#include "vmm/machine.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,4 +100,36 @@ int parse_ram_size(const char *s, uint64_t *bytes)
 			return 0;
 		}
 	return -1;
+}
+
+static const struct { const char *name; unsigned bit; } trace_names[] = {
+	{ "exec", TRACE_EXEC }, { "io", TRACE_IO }, { "int", TRACE_INT },
+};
+#define N_TRACE (sizeof(trace_names) / sizeof(trace_names[0]))
+
+static int parse_trace_one(const char *p, size_t len, unsigned *bits)
+{
+	for (unsigned i = 0; i < N_TRACE; i++)
+		if (strlen(trace_names[i].name) == len && !strncmp(p, trace_names[i].name, len)) {
+			*bits |= trace_names[i].bit;
+			return 0;
+		}
+	fprintf(stderr, "doppel: unknown trace category '%.*s' (known: exec, io, int)\n",
+		(int)len, p);
+	return -1;
+}
+
+int parse_trace(const char *v, unsigned *bits)
+{
+	if (!v) {
+		*bits = TRACE_EXEC | TRACE_IO | TRACE_INT;
+		return 0;
+	}
+	for (const char *p = v; *p;) {
+		size_t len = strcspn(p, ",");
+		if (parse_trace_one(p, len, bits) < 0)
+			return -1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
 }
