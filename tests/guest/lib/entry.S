@@ -138,8 +138,10 @@ run_user_flags:
 /* Ring 3: flat user data segments, call fn(arg), come back through INT 0x7F. */
 	.globl user_trampoline
 user_trampoline:
+	mov %ds, %ebx
 	mov $SEL_UDATA, %ax
 	mov %ax, %ds
+	mov %ebx, user_entry_ds
 	mov %ax, %es
 	mov %ax, %fs
 	mov %ax, %gs
@@ -251,6 +253,8 @@ rm_saved_idt:
 rm_saved_esp: .long 0
 rm_saved_cr0: .long 0
 user_saved_esp: .long 0
+	.globl user_entry_ds
+user_entry_ds: .long 0
 
 	.bss
 	.balign 4096

@@ -148,6 +148,8 @@ typedef uint32_t (*user_fn)(uint32_t arg);
 uint32_t run_user(user_fn fn, uint32_t arg);
 uint32_t run_user_flags(user_fn fn, uint32_t arg, uint32_t eflags);
 #define USER_RETURN_VECTOR 0x7F
+extern uint32_t user_entry_ds; /* DS as the IRET into ring 3 left it */
+extern uint8_t user_stack_top[];
 
 /* ---- real mode ---- */
 /* Runs a near 16-bit routine at its real-mode address with CS=DS=ES=SS=0;
