@@ -130,6 +130,9 @@ typedef uint64_t ref_fn(const struct ref_in *in, uint8_t *m, uint8_t *out);
 	X(underflow_fcomi, "fcompp; fcomi %%st(1), %%st", "\xde\xd9\xdb\xf1")   \
 	X(fptan_full, "fld1; fld1; fld1; fld1; fld1; fld1; fptan",             \
 	  "\xd9\xe8\xd9\xe8\xd9\xe8\xd9\xe8\xd9\xe8\xd9\xe8\xd9\xf2")                 \
+	X(fldcw_unmask, "fsqrt; fdiv %%st(1), %%st; fldcw (%[m])",             \
+	  "\xd9\xfa\xd8\xf1\xd9\x28")                                             \
+	X(fxam_empty, "ffree %%st(0); fxam", "\xdd\xc0\xd9\xe5")                 \
 	X(fnstenv, "fnstenv (%[m])", "\xd9\x30")                              \
 	X(fnstenv_fnstsw, "fnstenv (%[m]); fnstsw (%[m])", "\xd9\x30\xdd\x38")
 
@@ -352,6 +355,11 @@ static uint32_t get32(uint32_t pa)
 	return v;
 }
 
+static void put32h(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
 static uint16_t get16(uint32_t pa)
 {
 	uint16_t v;
@@ -566,6 +574,98 @@ static void unmasked_store_exceptions_match_the_host(void **state)
 	}
 }
 
+static void image_build(uint8_t *img, uint16_t cw, uint16_t sw, uint16_t tw, unsigned seed)
+{
+	memset(img, 0, FPU_SAVE_SIZE);
+	memcpy(img, &cw, 2);
+	memcpy(img + 4, &sw, 2);
+	memcpy(img + 8, &tw, 2);
+	put32h(img + 12, 0x12345678 + seed);
+	put32h(img + 16, 0xf923001b);
+	put32h(img + 20, 0x9abcdef0);
+	put32h(img + 24, 0x00000023);
+	for (int k = 0; k < 8; k++)
+		value(img + 28 + 10 * k, (seed + 3 * (unsigned)k) % N_VALUES);
+}
+
+/* The host: FRSTOR or FLDENV, then FNSAVE (non-waiting: a pending exception stays put). */
+static void host_restore(const uint8_t *img, bool full, uint8_t *out)
+{
+	if (full)
+		__asm__ volatile("fninit; frstor (%0); fnsave (%1)" : : "r"(img), "r"(out) : "memory");
+	else
+		__asm__ volatile("fninit; fldenv (%0); fnsave (%1)" : : "r"(img), "r"(out) : "memory");
+}
+
+static void restored_images_match_the_host(void **state)
+{
+	(void)state;
+	static const uint16_t cws[] = { 0x037f, 0x0340, 0x037e, 0x1f7b };
+	static const uint16_t sws[] = { 0, 0x0001, 0x0081, 0xb8ff, 0x4704, 0x3800 };
+	static const uint16_t tws[] = { 0xffff, 0, 0x5555, 0xaaaa, 0x0fff, 0xfff0 };
+	uint8_t img[FPU_SAVE_SIZE], want[FPU_SAVE_SIZE];
+	unsigned seed = 0;
+
+	for (unsigned a = 0; a < 4; a++)
+		for (unsigned b = 0; b < 6; b++)
+			for (unsigned t = 0; t < 6; t++)
+				for (int full = 0; full < 2; full++, seed++) {
+					image_build(img, cws[a], sws[b], tws[t], seed);
+					memcpy(gm.ram + DATA, img, FPU_SAVE_SIZE);
+					host_restore(img, full, want);
+					if (full)
+						GUEST(0xdd, 0x25, D(DATA), 0xdd, 0x35, D(DATA + 0x100));
+					else
+						GUEST(0xd9, 0x25, D(DATA), 0xdd, 0x35, D(DATA + 0x100));
+					const uint8_t *got = gm.ram + DATA + 0x100;
+					assert_true(images_agree(want, got));
+					/* the pointers are the image's, FOP 11 bits wide */
+					assert_int_equal(get32(DATA + 0x100 + 12), 0x12345678 + seed);
+					assert_int_equal(get32(DATA + 0x100 + 16), 0x0123001b);
+					assert_int_equal(get32(DATA + 0x100 + 20), 0x9abcdef0);
+					assert_int_equal(get32(DATA + 0x100 + 24), 0xffff0023);
+				}
+}
+
+/* Real mode: the 14- and 28-byte images hold linear FIP/FDP split around FOP;
+ * FIP is the ES-prefixed FSTP's first byte. */
+static void real_mode_environment_holds_linear_pointers(void **state)
+{
+	(void)state;
+	struct seg saved[6];
+	memcpy(saved, gc->seg, sizeof saved);
+	gc->cr0 &= ~CR0_PE;
+	for (int s = 0; s < 6; s++)
+		gc->seg[s] = (struct seg){ .sel = 0, .attr = 0x93, .limit = 0xffff };
+	gc->seg[SR_CS] = (struct seg){ .sel = 0x2345, .base = 0x23450, .attr = 0x9b, .limit = 0xffff };
+	gc->seg[SR_ES] = (struct seg){ .sel = 0x0100, .base = 0x1000, .attr = 0x93, .limit = 0xffff };
+	static const uint8_t code[] = {
+		0xdb, 0xe3, 0xd9, 0xe8,                   /* fninit; fld1 */
+		0x26, 0xd9, 0x1e, 0x34, 0x12,             /* fstp dword es:[0x1234] */
+		0xd9, 0x36, 0x00, 0x20,                   /* fnstenv [0x2000] */
+		0x66, 0xd9, 0x36, 0x00, 0x21,             /* o32 fnstenv [0x2100] */
+		0xd9, 0x26, 0x00, 0x20,                   /* fldenv [0x2000] */
+		0xd9, 0x36, 0x00, 0x22,                   /* fnstenv [0x2200] */
+		0xf4 };
+	memcpy(gm.ram + 0x23450, code, sizeof code);
+	gc->eip = 0;
+	gc->halted = false;
+	fpu_init(&gc->fpu);
+	assert_int_equal(engine_interp.run(&gm, 1000), STOP_HLT);
+	static const uint8_t want16[14] = { 0x7f, 0x03, 0x00, 0x00, 0xff, 0xff,
+					    0x54, 0x34, 0x1e, 0x21, 0x34, 0x22, 0x00, 0x00 };
+	static const uint8_t want32[28] = { 0x7f, 0x03, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff,
+					    0xff, 0xff, 0xff, 0xff, 0x54, 0x34, 0xff, 0xff,
+					    0x1e, 0x21, 0x00, 0x00, 0x34, 0x22, 0xff, 0xff,
+					    0x00, 0x00, 0x00, 0x00 };
+	assert_memory_equal(gm.ram + 0x2000, want16, 14);
+	assert_memory_equal(gm.ram + 0x2100, want32, 28);
+	assert_memory_equal(gm.ram + 0x2200, want16, 14);
+	assert_int_equal(get32(0x2234), 0x3f800000);
+	memcpy(gc->seg, saved, sizeof saved);
+	gc->cr0 |= CR0_PE;
+}
+
 int main(void)
 {
 	const struct CMUnitTest core[] = {
@@ -580,6 +680,8 @@ int main(void)
 		cmocka_unit_test(fnsave_frstor_round_trip),
 		cmocka_unit_test(fcomi_sets_eflags_that_fcmov_reads),
 		cmocka_unit_test(unmasked_store_exceptions_match_the_host),
+		cmocka_unit_test(restored_images_match_the_host),
+		cmocka_unit_test(real_mode_environment_holds_linear_pointers),
 	};
 	return cmocka_run_group_tests(core, NULL, NULL) |
 	       cmocka_run_group_tests(guest, guest_setup, guest_teardown);
