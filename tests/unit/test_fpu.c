@@ -16,6 +16,7 @@
 #include "vmm/cpu.h"
 #include "vmm/engine.h"
 #include "vmm/fpu.h"
+#include "vmm/interp.h"
 #include "vmm/machine.h"
 
 /* ---- the reference: plain host assembly ---- */
@@ -332,6 +333,21 @@ static void test_fpu_exec_matches_host(void **state)
 
 
 
+/* The table's #UD rows are exactly the encodings the hardware refuses. */
+static void table_rows_cover_every_esc_encoding(void **state)
+{
+	(void)state;
+	for (unsigned op = 0xd8; op <= 0xdf; op++)
+		for (unsigned modrm = 0; modrm < 256; modrm++) {
+			const uint8_t b[7] = { (uint8_t)op, (uint8_t)modrm };
+			struct insn i;
+			assert_int_equal(decode_bytes(&i, true, b, sizeof b, 0), DECODE_OK);
+			assert_non_null(i.desc->exec);
+			assert_true(i.desc->attr & A_FPU);
+			assert_int_equal(i.desc->exec == op_ud, !fpu_encoding_valid((uint8_t)op, (uint8_t)modrm));
+		}
+}
+
 /* ---- the handlers on a machine: guest programs on engine_interp ---- */
 
 #define CODE 0x1000u
@@ -339,6 +355,7 @@ static void test_fpu_exec_matches_host(void **state)
 #define IDT 0x5000u
 #define MF_HANDLER 0x3000u
 #define GDT 0x6000u
+#define UD_HANDLER 0x3100u
 
 static struct machine gm;
 static struct cpu *gc = &gm.cpu;
@@ -393,6 +410,8 @@ static int guest_setup(void **state)
 	put32(GDT + 20, 0x00cf9300);
 	idt_gate(EXC_MF, MF_HANDLER);
 	idt_gate(EXC_NM, MF_HANDLER);
+	idt_gate(EXC_UD, UD_HANDLER);
+	gm.ram[UD_HANDLER] = 0xf4;
 	gm.ram[MF_HANDLER] = 0xf4;
 	return 0;
 }
@@ -495,6 +514,20 @@ static void fwait_needs_ts_and_mp_for_nm(void **state)
 	GUEST(0x9b, 0x90);
 	assert_int_equal(gc->eip, MF_HANDLER + 1);
 	gc->cr0 &= ~(CR0_TS | CR0_EM | CR0_MP);
+}
+
+/* Every ESC opcode, even an invalid one, is #NM under CR0.EM before it is #UD. */
+static void esc_opcodes_are_nm_with_em_and_invalid_ones_ud(void **state)
+{
+	(void)state;
+	gc->cr0 |= CR0_EM;
+	GUEST(0xdf, 0x0d, D(DATA)); /* fisttp word [DATA]: SSE3, not P6 */
+	assert_int_equal(gc->eip, MF_HANDLER + 1);
+	gc->cr0 &= ~CR0_EM;
+	GUEST(0xdf, 0x0d, D(DATA));
+	assert_int_equal(gc->eip, UD_HANDLER + 1);
+	GUEST(0xd9, 0xd8, 0xde, 0xd0, 0xdf, 0xc0, 0xdb, 0xe4); /* aliases and FNSETPM execute */
+	assert_int_equal(gc->eip, CODE + 9);
 }
 
 /* The 16-bit protected-mode environment: 14 bytes, no FOP, 16-bit FIP. */
@@ -670,12 +703,14 @@ int main(void)
 {
 	const struct CMUnitTest core[] = {
 		cmocka_unit_test(test_fpu_exec_matches_host),
+		cmocka_unit_test(table_rows_cover_every_esc_encoding),
 	};
 	const struct CMUnitTest guest[] = {
 		cmocka_unit_test(loads_add_store_and_record_the_last_instruction),
 		cmocka_unit_test(unmasked_divide_by_zero_reports_at_the_next_wait),
 		cmocka_unit_test(cr0_ne_clear_stops_the_machine_with_a_message),
 		cmocka_unit_test(fwait_needs_ts_and_mp_for_nm),
+		cmocka_unit_test(esc_opcodes_are_nm_with_em_and_invalid_ones_ud),
 		cmocka_unit_test(fnstenv_with_operand_size_16_writes_the_short_image),
 		cmocka_unit_test(fnsave_frstor_round_trip),
 		cmocka_unit_test(fcomi_sets_eflags_that_fcmov_reads),
