@@ -15,7 +15,7 @@ GUEST_NAMES := $(patsubst $(GUEST_DIR)/%.c,%,$(GUEST_SRCS))
 GUEST_ELFS := $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST_NAMES))
 GUEST_TESTS := $(filter-out $(GUEST_BUILD)/hello.elf,$(GUEST_ELFS))
 
-.PHONY: guests guest-test random-test
+.PHONY: guests guest-test
 guests: $(GUEST_ELFS)
 
 $(GUEST_BUILD)/lib/%.o: $(GUEST_DIR)/lib/%.c $(GUEST_DIR)/lib/rt.h
@@ -50,4 +50,3 @@ $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/%.o $$(call guest_extra,$$*) $(GUEST_LI
 guest-test: guests
 	@$(GUEST_DIR)/run.sh $(GUEST_TESTS)
 
-random-test:
