@@ -49,6 +49,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdoppel.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdoppel.a $(LIBS) -lcmocka
 
 include tests/guest/guest.mk
+include tests/random/random.mk
+include bench/bench.mk
 
 # The main job on a built-in guest: boot the hello guest on interp.
 demo: all
@@ -65,8 +67,8 @@ asan:
 asan-test:
 	$(MAKE) MODE=asan unit-test
 
-bench: all
-	@bench/run.sh $(DOPPEL)
+bench: all bench-guests
+	@bench/run.sh $(DOPPEL) $(BENCH_BUILD)
 
 clean:
 	rm -rf build

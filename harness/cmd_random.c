@@ -146,7 +146,7 @@ static void rg_watchdog(int sig)
 static const char *const rg_stop_names[] = {
 	[STOP_NONE] = "none", [STOP_BUDGET] = "budget", [STOP_HLT] = "hlt",
 	[STOP_SHUTDOWN] = "shutdown", [STOP_DEBUG_EXIT] = "debug-exit",
-	[STOP_RESET] = "reset", [STOP_ERROR] = "error",
+	[STOP_RESET] = "reset", [STOP_ERROR] = "error", [STOP_UNSUPPORTED] = "unsupported",
 };
 #define RG_STOPS (sizeof(rg_stop_names) / sizeof(rg_stop_names[0]))
 

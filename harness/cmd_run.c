@@ -163,6 +163,9 @@ static int run_report(struct machine *m, enum stop_reason why)
 	case STOP_ERROR:
 		fprintf(stderr, "doppel: error at %04x:%08x: %s\n", cs, c->eip, m->error);
 		return EXIT_ERROR;
+	case STOP_UNSUPPORTED:
+		fprintf(stderr, "doppel: unsupported at %04x:%08x: %s\n", cs, c->eip, m->error);
+		return EXIT_UNSUPPORTED;
 	case STOP_NONE:
 		break;
 	}

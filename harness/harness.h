@@ -19,6 +19,7 @@ enum exit_code {
 	EXIT_HALTED = 6,    /* HLT with interrupts off: the guest can never wake */
 	EXIT_BUDGET = 8,    /* --max-insns spent */
 	EXIT_RESET = 10,    /* the guest asked for a system reset */
+	EXIT_UNSUPPORTED = 12, /* the guest needs a feature doppel does not model yet */
 };
 
 /*

@@ -158,7 +158,7 @@ static void exc_deliver_pm(struct cpu *c, int vector, enum int_kind kind, uint32
 	struct far_stack st;
 
 	if (!exc_read_gate(c, vector, kind, ext, &g)) {
-		machine_fail(c->m, "task gate in the IDT (vector %d): task switch not supported", vector);
+		machine_unsupported(c->m, "task gate in the IDT (vector %d): task switch not supported", vector);
 		return;
 	}
 	seg_check_gate_target(c, g.sel, &cs, ext);
@@ -205,7 +205,7 @@ void exc_deliver(struct cpu *c, int vector, enum int_kind kind)
 	if (!cpu_pe(c))
 		exc_deliver_real(c, vector, flags_image);
 	else if (cpu_vm86(c))
-		machine_fail(c->m, "interrupt %d in virtual-8086 mode: V86 mode not supported", vector);
+		machine_unsupported(c->m, "interrupt %d in virtual-8086 mode: V86 mode not supported", vector);
 	else
 		exc_deliver_pm(c, vector, kind, flags_image);
 	c->exc.delivering = -1;

@@ -42,7 +42,7 @@ static void fpu_wait(struct cpu *c)
 	if (!(c->fpu.fsw & FSW_ES))
 		return;
 	if (!(c->cr0 & CR0_NE))
-		machine_fail(c->m, "CR0.NE=0 FPU error reporting (IRQ 13) not supported");
+		machine_unsupported(c->m, "CR0.NE=0 FPU error reporting (IRQ 13) not supported");
 	cpu_raise(c, EXC_MF, 0);
 }
 

@@ -258,7 +258,7 @@ static void interp_step_careful(struct machine *m, struct insn *i)
 		return;
 	}
 	if (cpu_vm86(c)) {
-		machine_fail(m, "interp: V86 mode not supported (at %04x:%08x)",
+		machine_unsupported(m, "interp: V86 mode not supported (at %04x:%08x)",
 			     c->seg[SR_CS].sel, c->eip);
 		return;
 	}
@@ -300,10 +300,14 @@ static void interp_loop(struct machine *m, uint64_t end)
  * If a handler gave up on the machine (machine_fail), nothing is
  * delivered: the guest stays at the instruction for the report.
  */
-static void interp_recover(struct machine *m)
+static void interp_recover(struct machine *m, volatile uint64_t *end)
 {
 	struct cpu *c = &m->cpu;
 
+	/* A handler that faults again retires nothing: without this charge a
+	 * guest whose #UD handler is itself invalid would never spend its budget. */
+	if (*end > m->icount)
+		(*end)--;
 	c->eip = c->insn_eip;
 	if (m->stop != STOP_NONE) {
 		c->exc.vector = -1;
@@ -324,13 +328,13 @@ static enum stop_reason interp_run(struct machine *m, uint64_t budget)
 	struct cpu *c = &m->cpu;
 	jmp_buf env;
 	jmp_buf *outer = c->exc_jmp;
-	uint64_t end = budget > UINT64_MAX - m->icount ? UINT64_MAX : m->icount + budget;
+	volatile uint64_t end = budget > UINT64_MAX - m->icount ? UINT64_MAX : m->icount + budget;
 
 	c->m = m;
 	m->stop = STOP_NONE;
 	c->exc_jmp = &env;
 	if (setjmp(env))
-		interp_recover(m);
+		interp_recover(m, &end);
 	interp_loop(m, end);
 	c->exc_jmp = outer;
 	return m->stop;

@@ -94,7 +94,7 @@ static bool far_fetch_target(struct cpu *c, uint16_t sel, struct desc *d)
 		return true;
 	switch (desc_kind(d)) {
 	case SYS_TASK: case SYS_TSS16: case SYS_TSS32:
-		machine_fail(c->m, "far transfer to selector %#x: task switch not supported", sel);
+		machine_unsupported(c->m, "far transfer to selector %#x: task switch not supported", sel);
 		return false;
 	default:
 		cpu_raise(c, EXC_GP, SEL_ERR(sel));
@@ -359,7 +359,7 @@ static void iret_pm(struct cpu *c, struct far_stack *st, int size)
 	r.sel = (uint16_t)far_stack_read(c, st, (uint32_t)size, size);
 	fl = far_stack_read(c, st, 2 * (uint32_t)size, size);
 	if (size == 4 && (fl & F_VM) && c->cpl == 0) {
-		machine_fail(c->m, "IRET to virtual-8086 mode: V86 mode not supported");
+		machine_unsupported(c->m, "IRET to virtual-8086 mode: V86 mode not supported");
 		return;
 	}
 	far_check_return_cs(c, r.sel, &r.cs);
@@ -377,9 +377,9 @@ void op_iret(struct cpu *c, const struct insn *i)
 	if (!cpu_pe(c)) {
 		iret_real(c, &st, i->opsize);
 	} else if (cpu_vm86(c)) {
-		machine_fail(c->m, "IRET in virtual-8086 mode: V86 mode not supported");
+		machine_unsupported(c->m, "IRET in virtual-8086 mode: V86 mode not supported");
 	} else if (c->eflags & F_NT) {
-		machine_fail(c->m, "IRET with NT set: task return not supported");
+		machine_unsupported(c->m, "IRET with NT set: task return not supported");
 	} else {
 		iret_pm(c, &st, i->opsize);
 	}

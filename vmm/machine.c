@@ -164,13 +164,27 @@ void machine_request_stop(struct machine *m, enum stop_reason why)
 		m->stop = why;
 }
 
-void machine_fail(struct machine *m, const char *fmt, ...)
+static void machine_stop_with(struct machine *m, enum stop_reason why, const char *fmt,
+			      va_list ap)
 {
 	if (m->stop != STOP_NONE)
 		return;
+	vsnprintf(m->error, sizeof(m->error), fmt, ap);
+	m->stop = why;
+}
+
+void machine_fail(struct machine *m, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(m->error, sizeof(m->error), fmt, ap);
+	machine_stop_with(m, STOP_ERROR, fmt, ap);
 	va_end(ap);
-	m->stop = STOP_ERROR;
+}
+
+void machine_unsupported(struct machine *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	machine_stop_with(m, STOP_UNSUPPORTED, fmt, ap);
+	va_end(ap);
 }

@@ -44,6 +44,8 @@ enum stop_reason {
 	STOP_DEBUG_EXIT, /* isa-debug-exit written */
 	STOP_RESET,      /* the guest asked for a system reset */
 	STOP_ERROR,      /* the monitor cannot go on (message in machine.error) */
+	STOP_UNSUPPORTED, /* the guest used what doppel does not model yet (V86, task
+			     switches, ...): named in machine.error */
 };
 
 struct machine {
@@ -86,6 +88,9 @@ void machine_io_out(struct machine *m, uint16_t port, int size, uint32_t val);
 /* Ask the run loop to stop with a reason (first reason wins). */
 void machine_request_stop(struct machine *m, enum stop_reason why);
 void machine_fail(struct machine *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Stop because the guest needs an architectural feature not modelled yet. */
+void machine_unsupported(struct machine *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Guest-physical pointer for [pa, pa+len) or NULL if outside RAM. */
