@@ -176,12 +176,6 @@ static inline bool cpu_stack32(const struct cpu *c) { return cpu_pe(c) && !cpu_v
 /* The CPUID model (vmm/cpuid.c): regs gets EAX, EBX, ECX, EDX of a leaf. */
 void cpuid_query(uint32_t leaf, uint32_t regs[4]);
 
-/*
- * The processor signature (CPUID.1:EAX, and EDX after reset): family 6,
- * model 8, stepping 3 -- a Pentium III (Coppermine).
- */
-#define CPU_SIGNATURE 0x00000683u
-
 /* Put the CPU into its power-on state (real mode, CS:IP = F000:FFF0). */
 void cpu_reset(struct cpu *c);
 
