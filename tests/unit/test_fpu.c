@@ -497,7 +497,7 @@ static void cr0_ne_clear_stops_the_machine_with_a_message(void **state)
 	gc->eip = CODE;
 	gc->halted = false;
 	fpu_init(&gc->fpu);
-	assert_int_equal(engine_interp.run(&gm, 1000), STOP_ERROR);
+	assert_int_equal(engine_interp.run(&gm, 1000), STOP_UNSUPPORTED);
 	assert_int_equal(gc->eip, CODE + 14);
 	assert_non_null(strstr(gm.error, "IRQ 13"));
 	gc->cr0 |= CR0_NE;
