@@ -53,6 +53,37 @@ int loader_flat(struct machine *m, const char *path, uint32_t addr, bool pm32, c
 int loader_flat_image(struct machine *m, const char *name, const uint8_t *img, size_t len,
 		      uint32_t addr, bool pm32, char *err);
 
+/*
+ * Linux bzImage through the 32-bit boot protocol (vmm/loader_linux.c),
+ * boot protocol 2.06 or later. Layout below 1 MiB (nothing else is there:
+ * no BIOS runs): the zero page, the command line, the boot GDT.
+ */
+#define LINUX_ZERO_PAGE_ADDR 0x90000u
+#define LINUX_CMDLINE_ADDR 0x91000u
+#define LINUX_CMDLINE_MAX 4096u
+#define LINUX_GDT_ADDR 0x92000u
+#define LINUX_SEL_BOOT_CS 0x10
+#define LINUX_SEL_BOOT_DS 0x18
+
+/* A file's bytes and the name errors give it. */
+struct loader_blob {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Whether img carries a Linux setup header ("HdrS" at 0x202). */
+bool loader_linux_probe(const uint8_t *img, size_t len);
+/*
+ * Kernel at 1 MiB, initrd (may be NULL) at the top of RAM below the
+ * kernel's initrd_addr_max, `append` as the whole command line. Enters
+ * with CS = 0x10, DS = ES = SS = 0x18 flat, ESI = the zero page, IF = 0.
+ */
+int loader_linux(struct machine *m, const char *kernel, const char *initrd,
+		 const char *append, char *err);
+int loader_linux_image(struct machine *m, const struct loader_blob *kernel,
+		       const struct loader_blob *initrd, const char *append, char *err);
+
 /* ---- shared by the loaders (vmm/loader.c) ---- */
 
 /* Read a whole file into a malloc'd buffer; -1 and err on failure. */
