@@ -18,9 +18,12 @@
 
 const char run_usage[] =
 	"usage: doppel run [OPTIONS] -kernel FILE\n"
-	"  -kernel FILE       multiboot v1 kernel (ELF32 or a.out kludge), or with\n"
-	"                     -flat/-flat32 a flat binary\n"
-	"  -append ARGS       kernel command line (the guest sees \"FILE ARGS\", as QEMU)\n"
+	"  -kernel FILE       multiboot v1 kernel (ELF32 or a.out kludge), a Linux\n"
+	"                     bzImage (32-bit boot protocol), or with -flat/-flat32\n"
+	"                     a flat binary\n"
+	"  -initrd FILE       initial ramdisk for a Linux kernel\n"
+	"  -append ARGS       kernel command line (a multiboot guest sees \"FILE ARGS\",\n"
+	"                     as QEMU; Linux sees ARGS)\n"
 	"  -flat ADDR         FILE is a flat binary at ADDR (below 1 MiB), started in\n"
 	"                     real mode with CS:IP = (ADDR>>4 & 0xf000):(ADDR & 0xffff)\n"
 	"  -flat32 ADDR       FILE is a flat binary at ADDR, started in flat 32-bit\n"
@@ -36,7 +39,7 @@ const char run_usage[] =
 	"interrupts off, 8 --max-insns spent, 10 the guest asked for a reset.\n";
 
 struct run_opts {
-	const char *kernel, *append, *engine, *trace_file;
+	const char *kernel, *append, *engine, *trace_file, *initrd;
 	uint64_t ram, max_insns;
 	uint32_t flat_addr;
 	int flat;          /* 0 multiboot, 1 real mode, 2 32-bit */
@@ -45,6 +48,7 @@ struct run_opts {
 };
 
 static int run_set_kernel(void *ctx, const char *v) { ((struct run_opts *)ctx)->kernel = v; return 0; }
+static int run_set_initrd(void *ctx, const char *v) { ((struct run_opts *)ctx)->initrd = v; return 0; }
 static int run_set_append(void *ctx, const char *v) { ((struct run_opts *)ctx)->append = v; return 0; }
 static int run_set_engine(void *ctx, const char *v) { ((struct run_opts *)ctx)->engine = v; return 0; }
 static int run_set_trace_file(void *ctx, const char *v) { ((struct run_opts *)ctx)->trace_file = v; return 0; }
@@ -91,6 +95,7 @@ static int run_set_trace(void *ctx, const char *v)
 static const struct opt_spec run_opts_table[] = {
 	{ "kernel", true, false, run_set_kernel },
 	{ "append", true, false, run_set_append },
+	{ "initrd", true, false, run_set_initrd },
 	{ "flat", true, false, run_set_flat },
 	{ "flat32", true, false, run_set_flat32 },
 	{ "m", true, false, run_set_ram },
@@ -102,11 +107,24 @@ static const struct opt_spec run_opts_table[] = {
 	{ NULL, false, false, NULL },
 };
 
+/* A kernel with a Linux setup header boots as Linux, as on QEMU. */
+static bool run_is_linux(const char *path)
+{
+	uint8_t head[0x206] = { 0 };
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+	if (f)
+		fclose(f);
+	return loader_linux_probe(head, n);
+}
+
 static int run_load(struct machine *m, const struct run_opts *o)
 {
 	char err[LOADER_ERR_MAX];
+	bool linux_kernel = !o->flat && (o->initrd || run_is_linux(o->kernel));
 	int rc = o->flat ? loader_flat(m, o->kernel, o->flat_addr, o->flat == 2, err)
-			 : loader_multiboot(m, o->kernel, o->append, err);
+		 : linux_kernel ? loader_linux(m, o->kernel, o->initrd, o->append, err)
+				: loader_multiboot(m, o->kernel, o->append, err);
 	if (rc < 0)
 		fprintf(stderr, "doppel: %s\n", err);
 	return rc;
