@@ -47,8 +47,10 @@ int parse_u64(const char *s, uint64_t *v);
 
 int cmd_run(int argc, char **argv);
 int cmd_random_guests(int argc, char **argv);
+int cmd_boot_test(int argc, char **argv);
 
 extern const char run_usage[];
 extern const char random_guests_usage[];
+extern const char boot_test_usage[];
 
 #endif

@@ -16,6 +16,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a guest on an engine" },
+	{ "boot-test", cmd_boot_test, "boot the Linux guest, check its serial output against a baseline" },
 	{ "random-guests", cmd_random_guests, "run random-byte guests, check every run stops cleanly" },
 	{ "help", cmd_help, "this text; 'doppel help CMD' for a command's options" },
 };
@@ -34,6 +35,8 @@ static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		fputs(run_usage, stdout);
+	else if (argc > 1 && !strcmp(argv[1], "boot-test"))
+		fputs(boot_test_usage, stdout);
 	else if (argc > 1 && !strcmp(argv[1], "random-guests"))
 		fputs(random_guests_usage, stdout);
 	else
