@@ -1,0 +1,135 @@
+/*
+ * Running one test case on an engine and collecting its final state (the
+ * state at the first exception), and comparing two final states with
+ * masks. Every engine starts from the same guest image: the case's pages
+ * plus a small harness (GDT, IDT, TSS, page tables) at CASE_HARNESS.
+ */
+#ifndef DOPPEL_CASE_RUN_H
+#define DOPPEL_CASE_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "corpus/case.h"
+#include "vmm/machine.h"
+
+/*
+ * The harness region, the same physical and linear addresses on every
+ * engine (identity-mapped, supervisor-only, in every paging case): cases
+ * may not use linear [CASE_HARNESS, CASE_HARNESS_END), and with paging off
+ * their pages must lie below CASE_HARNESS.
+ */
+#define CASE_HARNESS 0x01000000u
+#define CASE_HARNESS_END 0x01100000u
+#define CASE_H_GDT (CASE_HARNESS + 0x0000)
+#define CASE_H_IDT (CASE_HARNESS + 0x1000)
+#define CASE_H_TSS (CASE_HARNESS + 0x1800)
+#define CASE_H_STUBS (CASE_HARNESS + 0x2000) /* vector v's handler at +16*v */
+#define CASE_H_PD (CASE_HARNESS + 0x3000)
+#define CASE_H_STACK_TOP (CASE_HARNESS + 0x5000) /* ring-0 stack page below */
+#define CASE_H_PT (CASE_HARNESS + 0x5000)      /* page tables, one page each */
+#define CASE_H_FRAMES (CASE_HARNESS + 0x20000) /* the case's pages when paging */
+#define CASE_H_STUB_SIZE 16u
+#define CASE_SEL_CODE0 0x08 /* harness selectors: ring-0 code, data, TSS */
+#define CASE_SEL_DATA0 0x10
+#define CASE_SEL_TSS 0x18
+#define CASE_SEL_FIRST 0x20 /* case selectors start here */
+#define CASE_RAM (32u << 20)
+
+/* One physical page of a case's image. */
+struct case_image_page {
+	uint32_t pa;
+	const uint8_t *data;   /* 4096 bytes */
+};
+
+#define CASE_IMAGE_MAX (CASE_PAGES_MAX * 2 + 4)
+
+/* What a case puts in memory besides the constant IDT/TSS/stubs. */
+struct case_image {
+	struct case_image_page page[CASE_IMAGE_MAX];
+	unsigned n;
+	uint32_t frame[CASE_PAGES_MAX]; /* physical address of each case page */
+	uint8_t gdt[CASE_PAGE];
+	uint8_t pd[CASE_PAGE];
+	uint8_t pt[CASE_PAGES_MAX + 1][CASE_PAGE];
+	uint8_t code_page[CASE_PAGES_MAX][CASE_PAGE]; /* case pages with the code laid over */
+};
+
+/* Build the image of fc. -1 with a message when fc cannot be laid out. */
+int case_image_build(const struct fuzz_case *fc, struct case_image *img, char *err,
+		     size_t errlen);
+/* The IDT, TSS and interp's HLT stubs, written once per machine (host-side). */
+void case_harness_write(uint8_t *ram);
+
+/* How a run ended. */
+enum case_end {
+	CEND_EXCEPTION, /* the first exception (or INT n): vector, err, cr2 */
+	CEND_HALT,      /* HLT at CPL 0 with the code's end marker or earlier */
+	CEND_SHUTDOWN,  /* triple fault */
+	CEND_BUDGET,    /* ran too long: a loop */
+	CEND_ERROR,     /* the engine could not run it (message in error) */
+};
+
+struct case_state {
+	enum case_end end;
+	int vector;
+	uint32_t err, cr2;
+	uint32_t gpr[8], eip, eflags;
+	uint16_t sel[6];
+	uint16_t fcw, fsw, ftw;
+	uint8_t st[8][10];
+	unsigned n_pages;
+	uint32_t lin[CASE_PAGES_MAX];
+	uint8_t mem[CASE_PAGES_MAX][CASE_PAGE];
+	char error[320];
+};
+
+/* A runner owns one machine, reused case after case. */
+struct case_runner;
+struct case_runner *case_runner_new(char *err, size_t errlen);
+void case_runner_free(struct case_runner *r);
+
+enum case_engine { CENG_INTERP, CENG_NATIVE, CENG_QEMU, CENG_COUNT };
+extern const char *const case_engine_names[CENG_COUNT];
+/* "interp,native" into a list; -1 after printing one error line. */
+int case_engines_parse(const char *s, enum case_engine *list, int max);
+/* Is the engine usable here? If not, why (one line). */
+bool case_engine_available(struct case_runner *r, enum case_engine e, char *why,
+			   size_t whylen);
+
+/* Run fc on an in-process engine (interp or native). */
+void case_run(struct case_runner *r, enum case_engine e, const struct fuzz_case *fc,
+	      struct case_state *out);
+
+/* ---- comparison ---- */
+
+/* What a comparison ignores. */
+struct case_mask {
+	uint32_t eflags;     /* EFLAGS bits */
+	uint8_t sel;         /* segment selectors (bit per enum sreg) */
+};
+
+/* The mask for a pair of engines and a case (docs/native-differences.md). */
+void case_mask_for(const struct fuzz_case *fc, enum case_engine a, enum case_engine b,
+		   struct case_mask *mask);
+
+/* The first difference, in words. */
+struct case_diff {
+	char what[64];       /* "eax", "eflags.CF", "mem 0x00402010", "vector" ... */
+	char klass[32];      /* difference class for statistics: "flags", "gpr", ... */
+	uint32_t a, b;
+};
+
+/* 0 when equal under mask; else 1 and the first difference in *d. */
+int case_compare(const struct case_state *a, const struct case_state *b,
+		 const struct case_mask *mask, struct case_diff *d);
+/* Print every difference register by register (human form). */
+void case_print_diff(FILE *f, const char *na, const struct case_state *a, const char *nb,
+		     const struct case_state *b, const struct case_mask *mask);
+void case_print_state(FILE *f, const struct case_state *s);
+/* JSON of n states; masks[k] is the mask between state 0 and state k. */
+void case_print_json(FILE *f, const char *const *names, const struct case_state *const *s,
+		     const struct case_mask *masks, int n);
+
+#endif
