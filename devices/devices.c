@@ -8,9 +8,11 @@
 #include <string.h>
 
 const struct device_ops *const device_table[] = {
+	&pic_ops,       /* first: it sets up the isa_irq lines the others take */
 	&debug_exit_ops,
-	&serial_ops,
+	&uart_ops,
 	&post_ops,
+	&pit_ops,
 };
 const unsigned device_count = sizeof(device_table) / sizeof(device_table[0]);
 

@@ -26,6 +26,13 @@ struct device_ops {
 extern const struct device_ops debug_exit_ops; /* devices/debug_exit.c */
 extern const struct device_ops serial_ops;     /* devices/serial.c */
 extern const struct device_ops post_ops;       /* devices/post.c */
+extern const struct device_ops uart_ops;       /* devices/uart.c */
+extern const struct device_ops pic_ops;        /* devices/pic.c */
+extern const struct device_ops pit_ops;        /* devices/pit.c */
+extern const struct device_ops rtc_ops;        /* devices/rtc.c */
+extern const struct device_ops i8042_ops;      /* devices/i8042.c */
+extern const struct device_ops port92_ops;     /* devices/port92.c */
+extern const struct device_ops pci_ops;        /* devices/pci.c */
 
 /* Every device of the machine, in creation (and reset) order. */
 extern const struct device_ops *const device_table[];
@@ -64,5 +71,70 @@ struct post {
 	struct machine *m;
 	uint8_t last;       /* the last code written */
 };
+
+/* ---- the 8259A pair (devices/pic.c) ---- */
+struct pic_chip {
+	uint8_t irr, imr, isr, last_irr;   /* last_irr: input levels, for edges */
+	uint8_t elcr, elcr_mask;
+	uint8_t irq_base, priority_add;    /* priority_add: the IR with priority 0 */
+	uint8_t init_state;                /* 0 ready, 1-3: ICW2-ICW4 expected */
+	uint8_t icw4_needed, single, ltim, icw3;
+	uint8_t auto_eoi, rotate_auto_eoi, sfnm, special_mask, poll, read_isr;
+};
+
+struct pic {
+	struct machine *m;
+	const struct irq_line *intr;       /* the CPU's INTR pin */
+	struct pic_chip chip[2];           /* master, slave */
+};
+
+/* Input n (0-15) of the pair; the isa_irq lines call this. */
+void pic_set_irq(void *opaque, int n, int level);
+/* The INTA cycle: the vector of the request now served (or a spurious IR7). */
+int pic_ack(struct pic *p);
+
+/* ---- the 8254 (devices/pit.c) ---- */
+struct pit_channel {
+	uint64_t load_time;     /* PIT tick the counting element (re)started at */
+	uint64_t frozen_d;      /* ticks counted when the gate paused it */
+	uint32_t count;         /* the initial count, 1..0x10000 (10000 in BCD) */
+	uint16_t latched_count;
+	uint8_t count_latched;  /* 0, or which latched bytes remain: 1 LSB, 2 MSB, 3 both */
+	uint8_t status, status_latched;
+	uint8_t read_msb, write_msb, write_latch;  /* word access: the next byte */
+	uint8_t rw_mode, mode, mode_bits, bcd, gate;
+	uint8_t state;          /* idle, waiting for a gate trigger, running, paused */
+	uint8_t written;        /* programmed since reset (the status's null count) */
+};
+
+struct pit {
+	struct machine *m;
+	const struct irq_line *irq;   /* IRQ 0 */
+	struct timer timer;           /* channel 0's next OUT change */
+	struct pit_channel ch[3];
+	uint8_t port61;               /* bits 0-3 of port 0x61 as written */
+};
+
+/* ---- COM1, a 16550A (devices/uart.c) ---- */
+#define COM1_IRQ 4
+#define UART_FIFO_SIZE 16
+
+struct uart_regs {
+	uint8_t rx_fifo[UART_FIFO_SIZE];  /* without FIFOs, entry rx_head is RBR */
+	uint8_t rx_head, rx_count;
+	uint8_t ier, fcr, lcr, mcr, lsr, msr, scr, dll, dlm;
+	uint8_t thr_ipending, timeout_ipending;
+};
+
+struct uart {
+	struct machine *m;
+	const struct irq_line *irq;   /* IRQ 4 */
+	struct timer timer;           /* the receive FIFO's character timeout */
+	struct uart_regs r;
+};
+
+/* How many bytes the receiver takes now; feed them with uart_receive. */
+size_t uart_rx_room(const struct uart *u);
+void uart_receive(struct uart *u, const uint8_t *bytes, size_t n);
 
 #endif

@@ -192,28 +192,35 @@ static bool interp_event_ready(const struct cpu *c)
 }
 
 /*
- * The hook for external events. Nothing raises INTR or NMI in this
- * version: the PIC, which will be acknowledged here for the vector,
- * comes in a later issue. Until then an asserted line is a monitor error,
+ * An external event at this boundary: INTR is acknowledged at the PIC
+ * for its vector (vmm/machine_irq.c) and delivered with EIP as the return
+ * address. Nothing raises NMI yet: an asserted NMI is a monitor error,
  * never a silently dropped interrupt.
  */
 static void interp_take_event(struct machine *m)
 {
-	machine_fail(m, "interp: %s pending at %04x:%08x, but no interrupt controller"
-		     " delivers it yet", m->cpu.pending.nmi ? "NMI" : "INTR",
-		     m->cpu.seg[SR_CS].sel, m->cpu.eip);
+	struct cpu *c = &m->cpu;
+
+	if (c->pending.nmi) {
+		machine_fail(m, "interp: NMI pending at %04x:%08x, but no NMI delivery yet",
+			     c->seg[SR_CS].sel, c->eip);
+		return;
+	}
+	c->insn_eip = c->eip; /* a fault while delivering it belongs to this boundary */
+	exc_deliver(c, machine_irq_ack(m), INT_EXTERNAL);
 }
 
 /*
  * A halted CPU wakes only for an event it can take (handled before this).
- * With IF=0 nothing can wake it: STOP_HLT for good. With IF=1 a timer
- * would wake it; when devices can interrupt (the PIC issue), this is where
- * the virtual clock jumps to the next timer deadline. Until then no
- * source exists, so that case stops too.
+ * With IF=0 nothing can wake it: STOP_HLT for good. With IF=1 the virtual
+ * clock jumps to the next timer deadline (not past the budget's end).
  */
-static void interp_halt(struct machine *m)
+static void interp_halt(struct machine *m, uint64_t end)
 {
-	machine_request_stop(m, STOP_HLT);
+	if (m->cpu.eflags & F_IF)
+		machine_halt_wait(m, end);
+	else
+		machine_request_stop(m, STOP_HLT);
 }
 
 static void interp_shutdown(struct machine *m)
@@ -247,7 +254,7 @@ static bool interp_needs_care(const struct cpu *c)
  * (which doppel does not model) for one instruction, so it is cleared as
  * the instruction starts; IRET may set it again from its image.
  */
-static void interp_step_careful(struct machine *m, struct insn *i)
+static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 {
 	struct cpu *c = &m->cpu;
 	uint8_t shadow = c->int_shadow;
@@ -268,7 +275,7 @@ static void interp_step_careful(struct machine *m, struct insn *i)
 		return;
 	}
 	if (c->halted) {
-		interp_halt(m);
+		interp_halt(m, end);
 		return;
 	}
 	tf = c->eflags & F_TF;
@@ -288,8 +295,10 @@ static void interp_loop(struct machine *m, uint64_t end)
 			machine_request_stop(m, STOP_BUDGET);
 			break;
 		}
+		if (__builtin_expect(m->icount >= m->timers.next, 0))
+			timer_run_due(m);
 		if (__builtin_expect(interp_needs_care(c), 0))
-			interp_step_careful(m, &i);
+			interp_step_careful(m, &i, end);
 		else
 			interp_exec(m, &i);
 	}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "devices/devices.h"
+#include "vmm/interp_block.h"
 
 #define PAGE_SIZE 4096u
 
@@ -55,7 +56,7 @@ int machine_init(struct machine *m, uint32_t ram_size)
 	m->trace_out = stderr;
 	m->serial_out = stdout;
 	if (machine_check_ram_size(ram_size) < 0 || machine_map_ram(m, ram_size) < 0 ||
-	    devices_create(m) < 0) {
+	    machine_irq_init(m) < 0 || devices_create(m) < 0) {
 		machine_free(m);
 		return -1;
 	}
@@ -66,6 +67,7 @@ int machine_init(struct machine *m, uint32_t ram_size)
 void machine_free(struct machine *m)
 {
 	devices_free(m);
+	block_cache_free(m);
 	if (m->ram)
 		munmap(m->ram, m->ram_size);
 	if (m->ram_fd >= 0)

@@ -12,6 +12,8 @@
 
 #include "cpu.h"
 #include "mmu.h"
+#include "timer.h"
+#include "devices/irq.h"
 
 #define RAM_MIN (1u << 20)          /* 1 MiB */
 #define RAM_MAX (3584u << 20)       /* 3.5 GiB: leave room below 4 GiB for MMIO */
@@ -48,6 +50,8 @@ enum stop_reason {
 			     switches, ...): named in machine.error */
 };
 
+struct block_cache; /* vmm/interp_block.c */
+
 struct machine {
 	struct cpu cpu;
 	uint8_t *ram;          /* host mapping of the memfd */
@@ -56,6 +60,7 @@ struct machine {
 	uint32_t a20_mask;     /* 0xffffffff, or ~(1<<20) with A20 off */
 	uint64_t icount;       /* the virtual clock: retired guest instructions */
 	struct tlb tlb;        /* the CPU's software TLB (vmm/mmu.h); all-zero is empty */
+	struct block_cache *blocks; /* interp's decoded blocks; NULL until it runs */
 
 	struct io_range io[IO_RANGES_MAX];
 	int n_io;
@@ -69,6 +74,14 @@ struct machine {
 	FILE *serial_out;      /* where COM1 transmits */
 
 	void *dev_state[DEVICES_MAX]; /* owned by devices/devices.c */
+
+	struct timer_queue timers;     /* deadlines on the virtual clock (vmm/timer.c) */
+	struct irq_line isa_irq[ISA_IRQS]; /* the PIC pair's inputs, set up by devices/pic.c */
+	struct irq_line cpu_intr;      /* the PIC's output: the CPU's INTR pin (vmm/machine_irq.c) */
+	int64_t rtc_base;              /* the RTC's time at icount 0, Unix seconds (UTC) */
+	int serial_in;                 /* fd COM1 receives from, -1 for none (vmm/machine_irq.c) */
+	bool serial_in_eof;
+	struct timer input_timer;      /* polls serial_in on the virtual clock */
 };
 
 /* Create a machine with ram_size bytes of RAM; returns -1 and prints why. */
@@ -92,6 +105,22 @@ void machine_fail(struct machine *m, const char *fmt, ...)
 /* Stop because the guest needs an architectural feature not modelled yet. */
 void machine_unsupported(struct machine *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Interrupts, halts and external input (vmm/machine_irq.c). machine_init
+ * calls machine_irq_init before creating devices; machine_reset calls
+ * machine_irq_reset after resetting them.
+ */
+int machine_irq_init(struct machine *m);
+void machine_irq_reset(struct machine *m);
+/* The engine's INTA cycle (INTR set, IF=1, no shadow): the vector to deliver. */
+int machine_irq_ack(struct machine *m);
+/* HLT with IF=1: advance the clock to the next deadline (not past `end`)
+ * and run the timers due; with no deadline at all, STOP_HLT. */
+void machine_halt_wait(struct machine *m, uint64_t end);
+/* COM1 receives from fd (a terminal or a file), polled on the virtual clock. */
+void machine_serial_input(struct machine *m, int fd);
+void machine_input_poll(struct machine *m);
 
 /* Guest-physical pointer for [pa, pa+len) or NULL if outside RAM. */
 static inline uint8_t *machine_phys(struct machine *m, uint32_t pa, uint32_t len)
