@@ -132,10 +132,12 @@ int pic_ack(struct pic *p)
 /* ICW1: the datasheet's initialization sequence; ELCR survives it. */
 static void pic_write_icw1(struct pic_chip *s, uint8_t v)
 {
-	uint8_t elcr = s->elcr, elcr_mask = s->elcr_mask, irr = s->irr;
+	uint8_t elcr = s->elcr, elcr_mask = s->elcr_mask, irr = s->irr, levels = s->last_irr;
 
-	/* The edge sense latch is cleared: an edge input needs a new rising edge. */
-	*s = (struct pic_chip){ .elcr = elcr, .elcr_mask = elcr_mask, .irr = irr & elcr };
+	/* The edge sense latch is reset: an input already high must go low
+	 * and high again, so the input levels are kept and edge requests go. */
+	*s = (struct pic_chip){ .elcr = elcr, .elcr_mask = elcr_mask, .irr = irr & elcr,
+				.last_irr = levels };
 	s->init_state = 1;
 	s->icw4_needed = v & 1;
 	s->single = (v >> 1) & 1;

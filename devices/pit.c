@@ -79,6 +79,8 @@ static bool pit_out(const struct pit_channel *ch, uint64_t now)
 {
 	uint64_t d;
 
+	if (!ch->written)
+		return false;   /* unprogrammed since reset: IRQ 0 stays low */
 	if (ch->state == PIT_PAUSED && (ch->mode == 2 || ch->mode == 3))
 		return true;    /* gate low forces OUT high in modes 2 and 3 */
 	if (!pit_elapsed(ch, now, &d))
@@ -361,7 +363,7 @@ static int pit_create(struct machine *m, void *st)
 	return machine_io_register(m, PORT61, 1, pit_read, pit_write, p);
 }
 
-/* Unprogrammed counters (no count, OUT high); gates 0 and 1 tied high. */
+/* Unprogrammed counters (no count, OUT low); gates 0 and 1 tied high. */
 static void pit_reset(void *st)
 {
 	struct pit *p = st;
@@ -372,6 +374,7 @@ static void pit_reset(void *st)
 		p->ch[n] = (struct pit_channel){ .count = 0x10000, .rw_mode = 3,
 						 .mode = 3, .mode_bits = 3, .gate = n != 2 };
 	timer_cancel(p->m, &p->timer);
+	irq_lower(p->irq);
 }
 
 struct pit_blob {
