@@ -1,13 +1,16 @@
 /*
- * The reference interpreter's run loop (engine `interp`): fetch, decode
- * and execute one instruction at a time against the architectural state.
- * It is the readable reference the translator is compared with and its
- * slow path, so it caches nothing decoded: self-modifying code just works.
+ * The reference interpreter's run loop (engine `interp`): decode and
+ * execute instructions against the architectural state. Straight-line
+ * code runs from decoded blocks (vmm/interp_block.c: decoded once, checked
+ * against the code bytes on entry, so self-modifying code still works);
+ * everything unusual goes one instruction at a time through fetch and
+ * decode.
  *
  * Exceptions unwind with longjmp to one jmp_buf armed per run() call;
  * every instruction boundary where something unusual can happen (single
  * step, interrupt shadow, pending events, HLT, V86) goes through one
- * careful step, so the common step is a fetch, a decode and a call.
+ * careful step, and blocks end at every instruction that can bring one
+ * about, so the common step is a call through the decoded instruction.
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -18,11 +21,9 @@
 #include "fpu.h"
 #include "interp.h"
 #include "mem.h"
-#include "mmu.h"
+#include "interp_block.h"
 #include "trace.h"
 
-#define INSN_MAX 15
-#define PAGE_SIZE 0x1000u
 #define DR6_BS 0x4000u
 
 /* Row attributes the loop checks before running a handler. */
@@ -46,70 +47,13 @@ static unsigned interp_fetch(void *ctx, uint32_t off, uint8_t *buf, unsigned wan
 }
 
 /*
- * Decoded instructions, checked on every use against the 15 bytes now in
- * guest memory (decode_bytes keeps all it was given in insn.bytes): decoding is a pure function of the bytes, the code size
- * and EIP, so an entry whose bytes still match is exactly what decoding
- * again would give, and self-modifying code needs no invalidation.
- * Per thread, so machines in different threads do not share it.
- */
-#define DCACHE_SIZE 1024u
-
-struct dcache_entry {
-	struct insn i;
-	bool valid, code32;
-};
-
-static _Thread_local struct dcache_entry dcache[DCACHE_SIZE];
-
-/* All 15 fetched bytes: stricter than the instruction's length, and two loads. */
-static inline bool dcache_bytes_match(const uint8_t *a, const uint8_t *b)
-{
-	uint64_t a0, a1, b0, b1;
-
-	memcpy(&a0, a, 8);
-	memcpy(&a1, a + 7, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&b1, b + 7, 8);
-	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
-static const struct insn *interp_decode_ram(const uint8_t *p, uint32_t eip, bool code32,
-					    enum decode_status *st)
-{
-	struct dcache_entry *e = &dcache[(eip ^ (eip >> 10)) & (DCACHE_SIZE - 1)];
-
-	if (e->valid && e->i.eip == eip && e->code32 == code32 &&
-	    dcache_bytes_match(e->i.bytes, p))
-		return &e->i;
-	*st = decode_bytes(&e->i, code32, p, INSN_MAX, eip);
-	e->valid = *st == DECODE_OK;
-	e->code32 = code32;
-	return &e->i;
-}
-
-/*
- * Decode at CS:EIP. When all 15 bytes an instruction may need lie inside
- * the CS limit and one page that the TLB maps to RAM, decode straight from
- * guest RAM (through the cache above); otherwise let mem_fetch walk, check
- * and fault byte by byte.
+ * Decode at CS:EIP through mem_fetch, which walks, checks and faults byte
+ * by byte: the path for an instruction no decoded block holds.
  */
 static const struct insn *interp_decode(struct cpu *c, struct insn *scratch,
 					enum decode_status *st)
 {
-	const struct seg *cs = &c->seg[SR_CS];
-	uint32_t eip = c->eip, lin = cs->base + eip;
-	bool code32 = cpu_code32(c);
-	bool expand_down = (cs->attr & 0x1c) == 0x14;
-
-	*st = DECODE_OK;
-	if (cs->limit >= INSN_MAX - 1 && eip <= cs->limit - (INSN_MAX - 1) && !expand_down &&
-	    (lin & (PAGE_SIZE - 1)) <= PAGE_SIZE - INSN_MAX) {
-		const uint8_t *p = tlb_hit(&c->m->tlb, tlb_kind_of(c->cpl == 3, false), lin);
-
-		if (p)
-			return interp_decode_ram(p, eip, code32, st);
-	}
-	*st = decode_insn(scratch, code32, eip, interp_fetch, c);
+	*st = decode_insn(scratch, cpu_code32(c), c->eip, interp_fetch, c);
 	return scratch;
 }
 
@@ -285,6 +229,54 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 		interp_single_step(c);
 }
 
+/*
+ * Run up to `budget` instructions of the decoded block at CS:EIP; false if
+ * there is none (the caller runs one instruction the slow way). The block
+ * is left early when an instruction changed EIP other than by falling
+ * through (a taken branch, a REP iteration), when the machine must stop,
+ * or when a store hit a page holding decoded code (the rest of the block
+ * may be stale). An exception unwinds out of here with insn_eip and the
+ * clock exact.
+ */
+static bool interp_run_block(struct machine *m, uint64_t budget)
+{
+	struct cpu *c = &m->cpu;
+	struct block_view b;
+
+	if (!block_find(m, &b))
+		return false;
+	unsigned n = b.n < budget ? b.n : (unsigned)budget;
+	for (unsigned k = 0; k < n; k++) {
+		const struct insn *i = &b.insns[k];
+		uint32_t next = i->eip + i->len;
+
+		c->insn_eip = i->eip;
+		c->eip = next;
+		if (__builtin_expect(i->desc->attr & ATTR_CHECKED, 0))
+			interp_check_attr(c, i);
+		i->desc->exec(c, i);
+		m->icount++;
+		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE ||
+				     block_store_seen(m), 0))
+			break;
+	}
+	return true;
+}
+
+/* A block runs up to the budget's end or the next timer deadline, whichever is first. */
+static uint64_t interp_block_budget(const struct machine *m, uint64_t end)
+{
+	uint64_t stop = m->timers.next < end ? m->timers.next : end;
+
+	return stop - m->icount;
+}
+
+/*
+ * The common case runs whole decoded blocks; a boundary that needs care,
+ * tracing, or code the block cache cannot hold goes one instruction at a
+ * time. Blocks stop at the budget's end and at timer deadlines, so both
+ * are met at the exact instruction count.
+ */
 static void interp_loop(struct machine *m, uint64_t end)
 {
 	struct cpu *c = &m->cpu;
@@ -299,7 +291,8 @@ static void interp_loop(struct machine *m, uint64_t end)
 			timer_run_due(m);
 		if (__builtin_expect(interp_needs_care(c), 0))
 			interp_step_careful(m, &i, end);
-		else
+		else if (__builtin_expect(m->trace & TRACE_EXEC, 0) ||
+			 !interp_run_block(m, interp_block_budget(m, end)))
 			interp_exec(m, &i);
 	}
 }

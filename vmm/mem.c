@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "interp_block.h"
 #include "machine.h"
 #include "mem.h"
 #include "mmu.h"
@@ -116,6 +117,7 @@ static void mem_copy_out(struct machine *m, const struct mem_piece *p, const uin
 {
 	if (p->host) {
 		memcpy(p->host, src, p->len);
+		block_note_store(m, p->pa, p->len);
 		return;
 	}
 	for (uint32_t i = 0; i < p->len; i++)

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "interp_block.h"
 #include "machine.h"
 #include "mem.h"
 #include "mmu.h"
@@ -46,6 +47,7 @@ static uint32_t mmu_set_bits(struct machine *m, uint32_t pa, uint32_t entry, uin
 	uint8_t *p = machine_phys(m, pa, 4);
 	if ((entry & bits) == bits || !p)
 		return entry | bits;
+	block_note_store(m, pa, 4);
 	return __atomic_or_fetch((uint32_t *)(void *)p, bits, __ATOMIC_SEQ_CST);
 }
 
@@ -127,15 +129,32 @@ static void mmu_insert(struct cpu *c, uint32_t lin, const struct walk *w, unsign
 	struct tlb *t = &c->m->tlb;
 	uint8_t *host = machine_phys(c->m, w->pa, 4096);
 	bool global = (c->cr4 & CR4_PGE) && (w->leaf & PTE_G) && cpu_paging(c);
+	bool code = block_page_has_code(c->m, w->pa);
 	struct tlb_entry n = {
 		.tag = (lin & TLB_PAGE_MASK) | TLB_VALID | (host ? 0 : TLB_NOHOST),
 		.pa = w->pa | (global ? TLB_GLOBAL : 0) | (w->large ? TLB_LARGE : 0),
 		.host = host,
 	};
-	for (int k = 0; k < TLB_KINDS; k++)
-		if (kinds & (1u << k))
-			t->e[k][(lin >> 12) & (TLB_SIZE - 1)] = n;
+	for (int k = 0; k < TLB_KINDS; k++) {
+		if (!(kinds & (1u << k)))
+			continue;
+		t->e[k][(lin >> 12) & (TLB_SIZE - 1)] = n;
+		if (code && (k == TLB_SUP_WRITE || k == TLB_USER_WRITE))
+			t->e[k][(lin >> 12) & (TLB_SIZE - 1)].tag |= TLB_NOHOST;
+	}
 	t->has_large |= w->large;
+}
+
+void tlb_protect_page(struct tlb *t, uint32_t pa)
+{
+	static const enum tlb_kind writes[] = { TLB_SUP_WRITE, TLB_USER_WRITE };
+
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < TLB_SIZE; i++) {
+			struct tlb_entry *e = &t->e[writes[k]][i];
+			if ((e->tag & TLB_VALID) && ((e->pa ^ pa) & TLB_PAGE_MASK) == 0)
+				e->tag |= TLB_NOHOST;
+		}
 }
 
 static void mmu_fill(struct cpu *c, uint32_t lin, bool write, bool user)

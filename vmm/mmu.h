@@ -60,4 +60,12 @@ static inline uint8_t *tlb_hit(const struct tlb *t, enum tlb_kind k, uint32_t li
  */
 uint8_t *mmu_lookup(struct cpu *c, uint32_t lin, enum mem_access acc, bool user, uint32_t *pa);
 
+/*
+ * Physical page pa now holds cached decoded code (vmm/interp_block.c):
+ * its write entries stay but miss the fast compare, so every store to it
+ * takes the slow path, which reports it. Write entries made later for the
+ * page get the same treatment (mmu_insert asks).
+ */
+void tlb_protect_page(struct tlb *t, uint32_t pa);
+
 #endif

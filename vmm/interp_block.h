@@ -1,0 +1,45 @@
+/*
+ * The interpreter's cache of decoded blocks (vmm/interp_block.c): guest
+ * basic blocks decoded once into arrays of struct insn, the interpreter's
+ * counterpart of the paper's translation cache. Its interface to the run
+ * loop, and to the memory system, which keeps stores into pages that hold
+ * cached code off the TLB's fast path and reports them here.
+ */
+#ifndef DOPPEL_INTERP_BLOCK_H
+#define DOPPEL_INTERP_BLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "insn.h"
+
+struct machine;
+
+/* A decoded block: n instructions, in order, all inside one page. */
+struct block_view {
+	const struct insn *insns;
+	unsigned n;
+};
+
+/*
+ * The block starting at CS:EIP, decoded now if it is not cached (or its
+ * bytes in RAM changed since). False when no block can start here: the
+ * page is not in the TLB or not RAM, or the first instruction does not
+ * decode inside the page and the CS limit; the caller then takes the
+ * one-instruction path, which fetches, walks and faults as it must.
+ */
+bool block_find(struct machine *m, struct block_view *v);
+
+/* Set by a store into a page that holds cached code; block_find clears it. */
+bool block_store_seen(const struct machine *m);
+
+/* Does physical page pa hold cached code? (Asked when a write TLB entry is made.) */
+bool block_page_has_code(const struct machine *m, uint32_t pa);
+
+/* A store of len bytes at physical pa went to RAM (slow path, A/D bits). */
+void block_note_store(struct machine *m, uint32_t pa, uint32_t len);
+
+/* Free the cache (machine_free). */
+void block_cache_free(struct machine *m);
+
+#endif
