@@ -6,7 +6,7 @@ GUEST_DIR := tests/guest
 GUEST_CC := gcc
 GUEST_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-builtin -nostdlib -static -O2 -g \
-	-Wall -Wextra -Werror -Wno-clobbered -I$(GUEST_DIR)/lib -I$(GUEST_DIR)
+	-fno-delete-null-pointer-checks -Wall -Wextra -Werror -Wno-clobbered -I$(GUEST_DIR)/lib -I$(GUEST_DIR)
 GUEST_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,noexecstack \
 	-Wl,-T,$(GUEST_DIR)/lib/link.ld
 GUEST_LIB_OBJS := $(GUEST_BUILD)/lib/entry.o $(GUEST_BUILD)/lib/rt.o
@@ -38,9 +38,14 @@ $(GUEST_BUILD)/obj/common/%.o: $(GUEST_DIR)/common/%.S
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 
+$(GUEST_BUILD)/obj/common/%.o: $(GUEST_DIR)/common/%.c $(GUEST_DIR)/common/%.h
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
 # A test's own .S file and the shared probe code join its image when present.
 guest_extra = $(if $(wildcard $(GUEST_DIR)/$(1).S),$(GUEST_BUILD)/obj/$(1).s.o) \
-	$(if $(filter alu_% undef_%,$(1)),$(GUEST_BUILD)/obj/common/ops.o)
+	$(if $(filter alu_% undef_%,$(1)),$(GUEST_BUILD)/obj/common/ops.o) \
+	$(if $(filter fpu_%,$(1)),$(GUEST_BUILD)/obj/common/fpu_probes.o)
 
 .SECONDARY:
 .SECONDEXPANSION:
