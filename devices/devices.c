@@ -13,6 +13,7 @@ const struct device_ops *const device_table[] = {
 	&uart_ops,
 	&post_ops,
 	&pit_ops,
+	&rtc_ops,
 };
 const unsigned device_count = sizeof(device_table) / sizeof(device_table[0]);
 

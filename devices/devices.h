@@ -137,4 +137,21 @@ struct uart {
 size_t uart_rx_room(const struct uart *u);
 void uart_receive(struct uart *u, const uint8_t *bytes, size_t n);
 
+/* ---- the MC146818A and CMOS (devices/rtc.c) ---- */
+struct rtc_regs {
+	int64_t base_time;      /* Unix seconds shown when the divider had counted 0 */
+	int64_t div_base;       /* the clock tick at which the divider counted 0 */
+	uint64_t last_check;    /* flags are up to date for the clock until here */
+	uint8_t cmos[128];      /* time 0-9, registers A-D, then RAM */
+	uint8_t index, nmi_disabled;
+	uint8_t pad[6];
+};
+
+struct rtc {
+	struct machine *m;
+	const struct irq_line *irq;   /* IRQ 8 */
+	struct timer timer;           /* the next periodic or update event */
+	struct rtc_regs r;
+};
+
 #endif
