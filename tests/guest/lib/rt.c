@@ -226,7 +226,7 @@ static void finish(void)
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 static uint64_t idt[256] __attribute__((aligned(8)));
 struct tss32 tss __attribute__((aligned(128)));
-static struct tss32 df_tss __attribute__((aligned(128)));
+struct tss32 df_tss __attribute__((aligned(128))); /* target of a #DF task gate (esp0_fault) */
 
 static void lgdt_lidt(void)
 {

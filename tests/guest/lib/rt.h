@@ -129,7 +129,7 @@ struct tss32 {
 	uint16_t trap, iomap;
 	uint8_t iobitmap[8192 + 1];
 } __attribute__((packed));
-extern struct tss32 tss;
+extern struct tss32 tss, df_tss;
 extern uint8_t ring0_stack_top[]; /* TSS.ESP0 at start */
 void io_bitmap_set(uint16_t port, int deny);
 
