@@ -154,6 +154,24 @@ struct insn {
 	uint32_t imm;            /* first immediate (sign-extended where the form says) */
 	uint32_t imm2;           /* second immediate: ENTER's level byte, Ap's selector */
 	uint8_t bytes[15];       /* the instruction, then what else was fetched (zero beyond) */
+	/*
+	 * Each operand resolved for the interpreter's fast access (opnd_resolve
+	 * in vmm/interp_operand.c; the decoder leaves them OPND_SLOW): its kind,
+	 * its register number, and its size in bytes.
+	 */
+	uint8_t okind[3];
+	uint8_t oreg[3];
+	uint8_t osize[3];
+};
+
+/* insn.okind: how operand access reaches an operand. */
+enum opnd_kind {
+	OPND_SLOW,   /* anything else: the general path by operand form */
+	OPND_REG8,   /* AL..BH numbering */
+	OPND_REG16,
+	OPND_REG32,
+	OPND_IMM,    /* insn.imm */
+	OPND_MEM,    /* the ModRM memory operand at i->seg:insn_ea(), 1, 2 or 4 bytes */
 };
 
 /* Why decoding stopped without an instruction. */

@@ -54,6 +54,8 @@ static const struct insn *interp_decode(struct cpu *c, struct insn *scratch,
 					enum decode_status *st)
 {
 	*st = decode_insn(scratch, cpu_code32(c), c->eip, interp_fetch, c);
+	if (*st == DECODE_OK)
+		opnd_resolve(scratch);
 	return scratch;
 }
 
@@ -256,8 +258,7 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 			interp_check_attr(c, i);
 		i->desc->exec(c, i);
 		m->icount++;
-		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE ||
-				     block_store_seen(m), 0))
+		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b.store_seen, 0))
 			break;
 	}
 	return true;

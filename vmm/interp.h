@@ -56,22 +56,84 @@ INTERP_HANDLERS(INTERP_DECLARE)
 
 /* ---- operands (vmm/interp_operand.c) ---- */
 
+/* 8-bit register access with the AL,CL,DL,BL,AH,CH,DH,BH numbering. */
+static inline uint8_t reg8_read(const struct cpu *c, int r)
+{
+	return (uint8_t)(c->gpr[r & 3] >> ((r & 4) * 2));
+}
+
+static inline void reg8_write(struct cpu *c, int r, uint8_t v)
+{
+	unsigned shift = (r & 4) * 2;
+	uint32_t *g = &c->gpr[r & 3];
+
+	*g = (*g & ~(0xffu << shift)) | ((uint32_t)v << shift);
+}
+
+static inline uint32_t reg_read(const struct cpu *c, int r, int size)
+{
+	if (size == 1)
+		return reg8_read(c, r);
+	if (size == 2)
+		return c->gpr[r] & 0xffff;
+	return c->gpr[r];
+}
+
+/* Write a 1/2/4-byte value into a GPR, keeping the bytes above it. */
+static inline void reg_write(struct cpu *c, int r, int size, uint32_t v)
+{
+	if (size == 1)
+		reg8_write(c, r, (uint8_t)v);
+	else if (size == 2)
+		c->gpr[r] = (c->gpr[r] & 0xffff0000u) | (v & 0xffff);
+	else
+		c->gpr[r] = v;
+}
+
+/* Fill insn.okind/oreg/osize after decoding, for the fast paths below. */
+void opnd_resolve(struct insn *i);
 /* Size in bytes of operand n (0..2) of i. */
 int opnd_size(const struct insn *i, int n);
-/* Read operand n: registers, immediates, memory (with segment checks). */
-uint32_t opnd_read(struct cpu *c, const struct insn *i, int n);
-/* Read operand n that will be written back: faults as a write first. */
-uint32_t opnd_read_rmw(struct cpu *c, const struct insn *i, int n);
-void opnd_write(struct cpu *c, const struct insn *i, int n, uint32_t v);
 /* The effective offset of the ModRM memory operand (address-size wrapped). */
 uint32_t insn_ea(const struct cpu *c, const struct insn *i);
 
-/* 8-bit register access with the AL,CL,DL,BL,AH,CH,DH,BH numbering. */
-uint8_t reg8_read(const struct cpu *c, int r);
-void reg8_write(struct cpu *c, int r, uint8_t v);
-/* Write a 1/2/4-byte value into a GPR, keeping the bytes above it. */
-void reg_write(struct cpu *c, int r, int size, uint32_t v);
-uint32_t reg_read(const struct cpu *c, int r, int size);
+/* The general paths, by operand form (any operand; OPND_SLOW ones go here). */
+uint32_t opnd_read_form(struct cpu *c, const struct insn *i, int n);
+uint32_t opnd_read_rmw_form(struct cpu *c, const struct insn *i, int n);
+void opnd_write_form(struct cpu *c, const struct insn *i, int n, uint32_t v);
+
+/* Read operand n: registers, immediates, memory (with segment checks). */
+static inline uint32_t opnd_read(struct cpu *c, const struct insn *i, int n)
+{
+	switch (i->okind[n]) {
+	case OPND_REG32: return c->gpr[i->oreg[n]];
+	case OPND_REG16: return c->gpr[i->oreg[n]] & 0xffff;
+	case OPND_REG8: return reg8_read(c, i->oreg[n]);
+	case OPND_IMM: return i->imm;
+	default: return opnd_read_form(c, i, n);
+	}
+}
+
+/* Read operand n that will be written back: faults as a write first. */
+static inline uint32_t opnd_read_rmw(struct cpu *c, const struct insn *i, int n)
+{
+	switch (i->okind[n]) {
+	case OPND_REG32: return c->gpr[i->oreg[n]];
+	case OPND_REG16: return c->gpr[i->oreg[n]] & 0xffff;
+	case OPND_REG8: return reg8_read(c, i->oreg[n]);
+	default: return opnd_read_rmw_form(c, i, n);
+	}
+}
+
+static inline void opnd_write(struct cpu *c, const struct insn *i, int n, uint32_t v)
+{
+	switch (i->okind[n]) {
+	case OPND_REG32: c->gpr[i->oreg[n]] = v; break;
+	case OPND_REG16: reg_write(c, i->oreg[n], 2, v); break;
+	case OPND_REG8: reg8_write(c, i->oreg[n], (uint8_t)v); break;
+	default: opnd_write_form(c, i, n, v); break;
+	}
+}
 
 /* ---- the stack (vmm/interp_stack.c): SS, with the stack size of SS.B ---- */
 void stack_push(struct cpu *c, int size, uint32_t v);  /* faults before ESP moves */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interp.h"
 #include "interp_block.h"
 #include "machine.h"
 #include "mmu.h"
@@ -97,11 +98,6 @@ bool block_page_has_code(const struct machine *m, uint32_t pa)
 	return bc && page < bc->pages && (bc->code_pages[page / 64] >> (page % 64) & 1);
 }
 
-bool block_store_seen(const struct machine *m)
-{
-	return ((const struct block_cache *)m->blocks)->store_seen;
-}
-
 void block_note_store(struct machine *m, uint32_t pa, uint32_t len)
 {
 	if (len && (block_page_has_code(m, pa) || block_page_has_code(m, pa + len - 1)))
@@ -156,6 +152,7 @@ static unsigned block_decode(struct block_cache *bc, const uint8_t *code, uint32
 		if (decode_bytes(i, code32, code + off, room - off, eip + off) != DECODE_OK ||
 		    !i->desc->exec)
 			break;
+		opnd_resolve(i);
 		off += i->len;
 		n++;
 		if (i->desc->attr & BLOCK_END_ATTR)
@@ -234,5 +231,6 @@ bool block_find(struct machine *m, struct block_view *v)
 	bc->store_seen = false;
 	v->insns = b->insns;
 	v->n = b->n;
+	v->store_seen = &bc->store_seen;
 	return true;
 }

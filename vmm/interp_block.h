@@ -15,10 +15,14 @@
 
 struct machine;
 
-/* A decoded block: n instructions, in order, all inside one page. */
+/*
+ * A decoded block: n instructions, in order, all inside one page, and the
+ * flag a store into a page holding decoded code sets (block_find clears it).
+ */
 struct block_view {
 	const struct insn *insns;
 	unsigned n;
+	const bool *store_seen;
 };
 
 /*
@@ -29,9 +33,6 @@ struct block_view {
  * one-instruction path, which fetches, walks and faults as it must.
  */
 bool block_find(struct machine *m, struct block_view *v);
-
-/* Set by a store into a page that holds cached code; block_find clears it. */
-bool block_store_seen(const struct machine *m);
 
 /* Does physical page pa hold cached code? (Asked when a write TLB entry is made.) */
 bool block_page_has_code(const struct machine *m, uint32_t pa);

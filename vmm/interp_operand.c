@@ -23,39 +23,6 @@
 #include "machine.h"
 #include "mem.h"
 
-/* AL,CL,DL,BL,AH,CH,DH,BH: registers 4-7 are bits 8-15 of registers 0-3. */
-uint8_t reg8_read(const struct cpu *c, int r)
-{
-	return (uint8_t)(c->gpr[r & 3] >> ((r & 4) * 2));
-}
-
-void reg8_write(struct cpu *c, int r, uint8_t v)
-{
-	unsigned shift = (r & 4) * 2;
-	uint32_t *g = &c->gpr[r & 3];
-
-	*g = (*g & ~(0xffu << shift)) | ((uint32_t)v << shift);
-}
-
-uint32_t reg_read(const struct cpu *c, int r, int size)
-{
-	if (size == 1)
-		return reg8_read(c, r);
-	if (size == 2)
-		return c->gpr[r] & 0xffff;
-	return c->gpr[r];
-}
-
-void reg_write(struct cpu *c, int r, int size, uint32_t v)
-{
-	if (size == 1)
-		reg8_write(c, r, (uint8_t)v);
-	else if (size == 2)
-		c->gpr[r] = (c->gpr[r] & 0xffff0000u) | (v & 0xffff);
-	else
-		c->gpr[r] = v;
-}
-
 /* 16-bit addressing: ModRM.rm picks one of eight base/index pairs. */
 static uint32_t ea16(const struct cpu *c, const struct insn *i)
 {
@@ -160,11 +127,14 @@ static bool form_is_imm(int f)
 }
 
 /* ENTER Iw,Ib: an immediate after another immediate is the second one. */
+static bool imm_is_second(const struct insn *i, int n)
+{
+	return n > 0 && form_is_imm(form_of(i, n - 1));
+}
+
 static uint32_t imm_of(const struct insn *i, int n)
 {
-	if (n > 0 && form_is_imm(form_of(i, n - 1)))
-		return i->imm2;
-	return i->imm;
+	return imm_is_second(i, n) ? i->imm2 : i->imm;
 }
 
 static uint32_t size_mask(int size)
@@ -278,11 +248,40 @@ static uint32_t opnd_read_other(struct cpu *c, const struct insn *i, int n)
 	}
 }
 
-uint32_t opnd_read(struct cpu *c, const struct insn *i, int n)
+/*
+ * Precompute what each operand is, so that opnd_read and opnd_write
+ * (interp.h) reach registers and immediates with one switch. Forms with
+ * more to them (string, moffs, far pointer, segment registers, branch
+ * targets, the second immediate) stay OPND_SLOW.
+ */
+void opnd_resolve(struct insn *i)
 {
-	int where = opnd_where(i, n), seg;
+	static const uint8_t reg_kind[5] = { [1] = OPND_REG8, [2] = OPND_REG16, [4] = OPND_REG32 };
+
+	for (int n = 0; n < 3; n++) {
+		int f = form_of(i, n), where = opnd_where(i, n), size = opnd_size(i, n);
+
+		i->okind[n] = OPND_SLOW;
+		i->osize[n] = (uint8_t)size;
+		if (where == 0 && size <= 4) {
+			i->okind[n] = reg_kind[size];
+			i->oreg[n] = (uint8_t)opnd_reg(i, n);
+		} else if (form_is_imm(f) && !imm_is_second(i, n)) {
+			i->okind[n] = OPND_IMM;
+		} else if (where == 1 && size <= 4 && form_kind[f] == FK_RM) {
+			i->okind[n] = OPND_MEM;
+		}
+	}
+}
+
+uint32_t opnd_read_form(struct cpu *c, const struct insn *i, int n)
+{
+	int where, seg;
 	uint32_t off;
 
+	if (i->okind[n] == OPND_MEM)
+		return mem_read(c, i->seg, insn_ea(c, i), i->osize[n]);
+	where = opnd_where(i, n);
 	if (where == 0)
 		return reg_read(c, opnd_reg(i, n), opnd_size(i, n));
 	if (where < 0)
@@ -291,24 +290,29 @@ uint32_t opnd_read(struct cpu *c, const struct insn *i, int n)
 	return mem_read(c, seg, off, part_size(i, n));
 }
 
-uint32_t opnd_read_rmw(struct cpu *c, const struct insn *i, int n)
+uint32_t opnd_read_rmw_form(struct cpu *c, const struct insn *i, int n)
 {
 	int seg, size;
 	uint32_t off;
 
 	if (opnd_where(i, n) != 1)
-		return opnd_read(c, i, n);
+		return opnd_read_form(c, i, n);
 	opnd_mem(c, i, n, &seg, &off);
 	size = part_size(i, n);
 	mem_check_write(c, seg, off, size);
 	return mem_read(c, seg, off, size);
 }
 
-void opnd_write(struct cpu *c, const struct insn *i, int n, uint32_t v)
+void opnd_write_form(struct cpu *c, const struct insn *i, int n, uint32_t v)
 {
-	int where = opnd_where(i, n), f = form_of(i, n), seg;
+	int where, f = form_of(i, n), seg;
 	uint32_t off;
 
+	if (i->okind[n] == OPND_MEM) {
+		mem_write(c, i->seg, insn_ea(c, i), i->osize[n], v);
+		return;
+	}
+	where = opnd_where(i, n);
 	if (where == 0) {
 		reg_write(c, opnd_reg(i, n), opnd_size(i, n), v);
 	} else if (where == 1) {
