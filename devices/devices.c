@@ -14,6 +14,9 @@ const struct device_ops *const device_table[] = {
 	&post_ops,
 	&pit_ops,
 	&rtc_ops,
+	&i8042_ops,
+	&port92_ops,
+	&pci_ops,
 };
 const unsigned device_count = sizeof(device_table) / sizeof(device_table[0]);
 

@@ -154,4 +154,43 @@ struct rtc {
 	struct rtc_regs r;
 };
 
+/* ---- the i8042 and its keyboard (devices/i8042.c) ---- */
+#define I8042_QUEUE 16
+
+struct i8042_regs {
+	uint8_t queue[I8042_QUEUE];   /* bytes waiting for the output buffer */
+	uint16_t q_aux;               /* which of them come from the aux port */
+	uint8_t q_head, q_count, last;
+	uint8_t ram[32];              /* controller RAM; byte 0 is the command byte */
+	uint8_t status, outport;
+	uint8_t pending_cmd;          /* controller command waiting for its data byte */
+	uint8_t kbd_param_cmd;        /* keyboard command waiting for its parameter */
+	uint8_t scancode_set;
+};
+
+struct i8042 {
+	struct machine *m;
+	const struct irq_line *kbd_irq, *aux_irq;   /* IRQ 1, IRQ 12 */
+	struct i8042_regs r;
+};
+
+/* ---- port 0x92 (devices/port92.c) ---- */
+struct port92 {
+	struct machine *m;
+	uint8_t value;
+};
+
+/* ---- PCI configuration mechanism #1 and the host bridge (devices/pci.c) ---- */
+struct pci_regs {
+	uint32_t addr;          /* CONFIG_ADDRESS */
+	uint8_t rcr;            /* 0xCF9 reset control */
+	uint8_t pad[3];
+	uint8_t config[256];    /* the host bridge's configuration space */
+};
+
+struct pci {
+	struct machine *m;
+	struct pci_regs r;
+};
+
 #endif
