@@ -24,7 +24,6 @@ struct device_ops {
 };
 
 extern const struct device_ops debug_exit_ops; /* devices/debug_exit.c */
-extern const struct device_ops serial_ops;     /* devices/serial.c */
 extern const struct device_ops post_ops;       /* devices/post.c */
 extern const struct device_ops uart_ops;       /* devices/uart.c */
 extern const struct device_ops pic_ops;        /* devices/pic.c */
@@ -54,14 +53,6 @@ void *devices_state(struct machine *m, const struct device_ops *ops);
 #define ISA_DEBUG_EXIT_SIZE 4
 #define COM1_PORT 0x3f8
 #define POST_PORT 0x80
-
-/* COM1's registers a test may look at (devices/serial.c). */
-struct serial {
-	struct machine *m;
-	uint8_t ier, iir, fcr, lcr, mcr, lsr, msr, scr;
-	uint8_t dll, dlm;
-	uint8_t rbr;        /* loopback: the last byte sent back to the receiver */
-};
 
 struct debug_exit {
 	struct machine *m;

@@ -1,4 +1,5 @@
-/* Specifications of the port I/O bus and the debug-exit, COM1 and POST devices. */
+/* Specifications of the port I/O bus and the debug-exit, COM1 and POST devices
+ * (COM1's full 16550A behaviour is in test_uart.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,7 +59,7 @@ static void debug_exit_reads_zero_on_all_four_ports(void **state)
 	assert_int_equal(mach.stop, STOP_NONE);
 }
 
-static void serial_lsr_always_reports_transmitter_empty(void **state)
+static void com1_lsr_always_reports_transmitter_empty(void **state)
 {
 	(void)state;
 	assert_int_equal(machine_io_in(&mach, 0x3fd, 1), 0x60);
@@ -66,7 +67,7 @@ static void serial_lsr_always_reports_transmitter_empty(void **state)
 	assert_int_equal(machine_io_in(&mach, 0x3fd, 1), 0x60);
 }
 
-static void serial_thr_writes_reach_serial_out(void **state)
+static void com1_thr_writes_reach_serial_out(void **state)
 {
 	(void)state;
 	machine_io_out(&mach, 0x3f8, 1, 'o');
@@ -75,7 +76,7 @@ static void serial_thr_writes_reach_serial_out(void **state)
 	assert_string_equal(out, "ok");
 }
 
-static void serial_dlab_latches_the_divisor(void **state)
+static void com1_dlab_latches_the_divisor(void **state)
 {
 	(void)state;
 	assert_int_equal(machine_io_in(&mach, 0x3fb, 1), 0);
@@ -91,7 +92,7 @@ static void serial_dlab_latches_the_divisor(void **state)
 	assert_int_equal(machine_io_in(&mach, 0x3f8, 1), 0x01);
 }
 
-static void serial_registers_have_16550_reset_values(void **state)
+static void com1_registers_have_16550_reset_values(void **state)
 {
 	(void)state;
 	assert_int_equal(machine_io_in(&mach, 0x3f9, 1), 0x00); /* IER */
@@ -104,7 +105,7 @@ static void serial_registers_have_16550_reset_values(void **state)
 	assert_int_equal(machine_io_in(&mach, 0x3fa, 1), 0xc1); /* FIFOs on */
 }
 
-static void serial_loopback_returns_sent_bytes(void **state)
+static void com1_loopback_returns_sent_bytes(void **state)
 {
 	(void)state;
 	machine_io_out(&mach, 0x3fc, 1, 0x1a); /* loop, OUT2, RTS */
@@ -116,7 +117,7 @@ static void serial_loopback_returns_sent_bytes(void **state)
 	assert_string_equal(out, "");
 }
 
-static void serial_state_survives_save_and_load(void **state)
+static void com1_state_survives_save_and_load(void **state)
 {
 	(void)state;
 	machine_io_out(&mach, 0x3ff, 1, 0x77);
@@ -214,12 +215,12 @@ int main(void)
 		T(debug_exit_write_stops_with_status_v_shl_1_or_1),
 		T(debug_exit_first_stop_wins),
 		T(debug_exit_reads_zero_on_all_four_ports),
-		T(serial_lsr_always_reports_transmitter_empty),
-		T(serial_thr_writes_reach_serial_out),
-		T(serial_dlab_latches_the_divisor),
-		T(serial_registers_have_16550_reset_values),
-		T(serial_loopback_returns_sent_bytes),
-		T(serial_state_survives_save_and_load),
+		T(com1_lsr_always_reports_transmitter_empty),
+		T(com1_thr_writes_reach_serial_out),
+		T(com1_dlab_latches_the_divisor),
+		T(com1_registers_have_16550_reset_values),
+		T(com1_loopback_returns_sent_bytes),
+		T(com1_state_survives_save_and_load),
 		T(post_port_keeps_the_last_code),
 		T(unclaimed_ports_read_all_ones_per_size),
 		T(access_straddling_a_device_edge_is_split_into_bytes),
