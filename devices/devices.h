@@ -96,6 +96,7 @@ struct pit_channel {
 	uint8_t rw_mode, mode, mode_bits, bcd, gate;
 	uint8_t state;          /* idle, waiting for a gate trigger, running, paused */
 	uint8_t written;        /* programmed since reset (the status's null count) */
+	uint8_t pad[4];         /* no hidden padding: snapshots hash these bytes */
 };
 
 struct pit {

@@ -23,6 +23,8 @@
 
 enum { PIT_IDLE, PIT_WAIT_TRIGGER, PIT_RUN, PIT_PAUSED };
 
+_Static_assert(sizeof(struct pit_channel) == 40, "struct pit_channel has hidden padding");
+
 static uint64_t pit_now(const struct pit *p)
 {
 	return timer_scale(p->m->icount, PIT_HZ, VCLOCK_HZ);
@@ -370,9 +372,11 @@ static void pit_reset(void *st)
 
 	memset(p->ch, 0, sizeof(p->ch));
 	p->port61 = 0;
-	for (int n = 0; n < 3; n++)
-		p->ch[n] = (struct pit_channel){ .count = 0x10000, .rw_mode = 3,
-						 .mode = 3, .mode_bits = 3, .gate = n != 2 };
+	for (int n = 0; n < 3; n++) {
+		p->ch[n].count = 0x10000;
+		p->ch[n].rw_mode = p->ch[n].mode = p->ch[n].mode_bits = 3;
+		p->ch[n].gate = n != 2;
+	}
 	timer_cancel(p->m, &p->timer);
 	irq_lower(p->irq);
 }
@@ -385,9 +389,11 @@ struct pit_blob {
 static void pit_save(const void *st, uint8_t *blob)
 {
 	const struct pit *p = st;
-	struct pit_blob b = { .port61 = p->port61 };
+	struct pit_blob b;
 
+	memset(&b, 0, sizeof(b));
 	memcpy(b.ch, p->ch, sizeof(b.ch));
+	b.port61 = p->port61;
 	memcpy(blob, &b, sizeof(b));
 }
 

@@ -319,13 +319,17 @@ static void uart_reset(void *st)
 
 struct uart_blob {
 	struct uart_regs r;
-	uint64_t timeout_deadline;
+	uint64_t deadline;
 };
 
 static void uart_save(const void *st, uint8_t *blob)
 {
 	const struct uart *u = st;
-	struct uart_blob b = { u->r, u->timer.deadline };
+	struct uart_blob b;
+
+	memset(&b, 0, sizeof(b));
+	b.r = u->r;
+	b.deadline = u->timer.deadline;
 
 	memcpy(blob, &b, sizeof(b));
 }
@@ -337,7 +341,7 @@ static void uart_load(void *st, const uint8_t *blob)
 
 	memcpy(&b, blob, sizeof(b));
 	u->r = b.r;
-	timer_arm(u->m, &u->timer, b.timeout_deadline);
+	timer_arm(u->m, &u->timer, b.deadline);
 	uart_update_irq(u);
 }
 
