@@ -95,6 +95,8 @@ static uint64_t pit_next_change(const struct pit_channel *ch, uint64_t d)
 {
 	uint64_t n = ch->count, base = d - d % n, half = (n + 1) / 2;
 
+	if (n == 1 && (ch->mode == 2 || ch->mode == 3))
+		return 0;       /* a count of 1 never changes OUT: no timer every tick */
 	switch (ch->mode) {
 	case 0: case 1:
 		return d < n ? n : 0;
