@@ -67,12 +67,22 @@ uint32_t case_code_lin(const struct fuzz_case *fc)
 	return fc->seg[SR_CS].base + fc->eip;
 }
 
+unsigned case_end_marker(const struct fuzz_case *fc, uint8_t *bytes)
+{
+	static const uint8_t hlt[] = { 0xf4 }, ud2[] = { 0x0f, 0x0b };
+
+	memcpy(bytes, fc->cpl ? hlt : ud2, fc->cpl ? sizeof(hlt) : sizeof(ud2));
+	return fc->cpl ? sizeof(hlt) : sizeof(ud2);
+}
+
 /* The code and its end marker must lie in declared pages. */
 static bool case_code_mapped(const struct fuzz_case *fc)
 {
 	uint32_t lin = case_code_lin(fc);
+	uint8_t marker[CASE_END_MARKER_MAX];
+	unsigned n = fc->code_len + case_end_marker(fc, marker);
 
-	for (unsigned k = 0; k <= fc->code_len; k++)
+	for (unsigned k = 0; k < n; k++)
 		if (!case_find_page((struct fuzz_case *)fc, lin + k))
 			return false;
 	return true;

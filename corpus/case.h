@@ -42,9 +42,13 @@ struct fuzz_case {
 	char note[160];              /* free text: what the case shows (one line) */
 };
 
-/* The end marker the runners place after the code: HLT. At CPL 3 it
- * raises #GP(0); at CPL 0 it halts, which is the "halted" final state. */
-#define CASE_END_MARKER 0xf4
+/*
+ * The end marker the runners place after the code, so that every case
+ * ends in an exception: at CPL 3 HLT (#GP(0)), at CPL 0 UD2 (#UD), which
+ * also stops QEMU, where a HLT with interrupts masked would wait for ever.
+ */
+#define CASE_END_MARKER_MAX 2
+unsigned case_end_marker(const struct fuzz_case *fc, uint8_t *bytes);
 
 /* A flat 4 GiB case at `cpl`: 32-bit segments, EFLAGS 0x202, no pages. */
 void case_init(struct fuzz_case *fc, int cpl);

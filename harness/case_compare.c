@@ -115,6 +115,9 @@ static void walk_all(struct diff_walk *w, const struct case_state *a,
 		return;
 	}
 	walk_add(w, "end", "end", a->end, b->end);
+	/* a run that never reached an exception has no state to compare */
+	if (a->end == CEND_SHUTDOWN || a->end == CEND_BUDGET)
+		return;
 	walk_regs(w, a, b, m);
 	walk_fpu(w, a, b);
 	walk_mem(w, a, b);

@@ -67,13 +67,18 @@ static int gdt_put_seg(uint8_t *gdt, const struct seg *s, const char *name, char
 	return 0;
 }
 
+void case_harness_gdt(uint8_t *gdt)
+{
+	memset(gdt, 0, CASE_PAGE);
+	desc_encode(gdt + CASE_SEL_CODE0, 0, 0xfffff, 0xc09b);
+	desc_encode(gdt + CASE_SEL_DATA0, 0, 0xfffff, 0xc093);
+	desc_encode(gdt + CASE_SEL_TSS, CASE_H_TSS, 0x67, 0x008b);
+}
+
 static int image_gdt(const struct fuzz_case *fc, struct case_image *img, char *err,
 		     size_t errlen)
 {
-	memset(img->gdt, 0, sizeof(img->gdt));
-	desc_encode(img->gdt + CASE_SEL_CODE0, 0, 0xfffff, 0xc09b);
-	desc_encode(img->gdt + CASE_SEL_DATA0, 0, 0xfffff, 0xc093);
-	desc_encode(img->gdt + CASE_SEL_TSS, CASE_H_TSS, 0x67, 0x008b);
+	case_harness_gdt(img->gdt);
 	for (int s = 0; s < 6; s++)
 		if (gdt_put_seg(img->gdt, &fc->seg[s], case_seg_names[s], err, errlen) < 0)
 			return -1;
@@ -134,22 +139,65 @@ static void image_paging(const struct fuzz_case *fc, struct case_image *img)
 	}
 }
 
+/* Write bytes at a case-linear address into the image's copy of the pages. */
+static bool image_poke(const struct fuzz_case *fc, struct case_image *img, uint32_t lin,
+		       const uint8_t *b, unsigned n)
+{
+	bool all = true;
+
+	for (unsigned at = 0; at < n; at++, lin++) {
+		bool found = false;
+		for (unsigned k = 0; k < fc->n_pages; k++)
+			if (fc->page[k].lin == (lin & ~(CASE_PAGE - 1))) {
+				img->code_page[k][lin & (CASE_PAGE - 1)] = b[at];
+				found = true;
+			}
+		all &= found;
+	}
+	return all;
+}
+
+/*
+ * A CPL 0 case is entered with IRET on its own stack, so the 12 bytes
+ * below ESP hold EIP, CS and EFLAGS on every engine (QEMU needs them to
+ * enter; the others get the same memory).
+ */
+static int image_entry_frame(const struct fuzz_case *fc, struct case_image *img, char *err,
+			     size_t errlen)
+{
+	uint32_t frame[3] = { fc->eip, fc->seg[SR_CS].sel, fc->eflags };
+	uint32_t at = fc->seg[SR_SS].base + fc->gpr[ESP] - 12;
+	uint8_t b[12];
+
+	if (fc->cpl != 0)
+		return 0;
+	memcpy(b, frame, sizeof(b));
+	for (unsigned k = 0; k < 12; k++) {
+		const struct case_page *p = case_find_page((struct fuzz_case *)fc, at + k);
+		if (!p || !(p->perm & CPERM_W)) {
+			snprintf(err, errlen, "a CPL 0 case needs the 12 bytes below ESP in a "
+				 "writable page (its entry frame)");
+			return -1;
+		}
+	}
+	image_poke(fc, img, at, b, sizeof(b));
+	return 0;
+}
+
 /* The case's pages, with the code and its end marker laid over them. */
 static void image_pages(const struct fuzz_case *fc, struct case_image *img)
 {
-	uint32_t at = case_code_lin(fc);
+	uint8_t marker[CASE_END_MARKER_MAX];
+	unsigned n_marker = case_end_marker(fc, marker);
 
 	for (unsigned k = 0; k < fc->n_pages; k++)
 		memcpy(img->code_page[k], fc->page[k].data, CASE_PAGE);
-	for (unsigned b = 0; b <= fc->code_len; b++, at++) {
-		for (unsigned k = 0; k < fc->n_pages; k++)
-			if (fc->page[k].lin == (at & ~(CASE_PAGE - 1)))
-				img->code_page[k][at & (CASE_PAGE - 1)] =
-					b < fc->code_len ? fc->code[b] : CASE_END_MARKER;
-	}
+	image_poke(fc, img, case_code_lin(fc), fc->code, fc->code_len);
+	image_poke(fc, img, case_code_lin(fc) + fc->code_len, marker, n_marker);
 	for (unsigned k = 0; k < fc->n_pages; k++)
 		img->page[img->n++] = (struct case_image_page){ img->frame[k], img->code_page[k] };
 }
+
 
 int case_image_build(const struct fuzz_case *fc, struct case_image *img, char *err,
 		     size_t errlen)
@@ -161,7 +209,7 @@ int case_image_build(const struct fuzz_case *fc, struct case_image *img, char *e
 	if (fc->paging)
 		image_paging(fc, img);
 	image_pages(fc, img);
-	return 0;
+	return image_entry_frame(fc, img, err, errlen);
 }
 
 /* Interrupt gates to ring 0; INT3, INTO and the vectors from 32 up may be
@@ -176,14 +224,19 @@ static void harness_idt(uint8_t *idt)
 	}
 }
 
-void case_harness_write(uint8_t *ram)
+void case_harness_idt_page(uint8_t *page)
 {
-	uint8_t *tss = ram + CASE_H_TSS;
+	uint8_t *tss = page + (CASE_H_TSS - CASE_H_IDT);
 
-	harness_idt(ram + CASE_H_IDT);
-	memset(tss, 0, 0x68);
+	memset(page, 0, CASE_PAGE);
+	harness_idt(page);
 	put32(tss + 4, CASE_H_STACK_TOP);
 	put32(tss + 8, CASE_SEL_DATA0);
 	put32(tss + 0x64, 0x68u << 16); /* I/O bitmap base past the limit: no bitmap */
-	memset(ram + CASE_H_STUBS, CASE_END_MARKER, CASE_PAGE);
+}
+
+void case_harness_write(uint8_t *ram)
+{
+	case_harness_idt_page(ram + CASE_H_IDT);
+	memset(ram + CASE_H_STUBS, 0xf4, CASE_PAGE); /* HLT */
 }

@@ -27,10 +27,8 @@
 #pragma weak de_flush
 
 #define CASE_BUDGET 100000u
-/* What this host's Linux keeps in CR0 while user code runs: the guest
- * gets the same so that x87 and alignment checks behave alike natively. */
-#define CASE_CR0 (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM)
-
+_Static_assert(CASE_CR0 == (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM),
+	       "CASE_CR0 names these bits");
 const char *const case_engine_names[CENG_COUNT] = { "interp", "native", "qemu" };
 
 struct case_runner {
@@ -109,6 +107,7 @@ static void runner_load_cpu(struct machine *m, const struct fuzz_case *fc)
 	c->tr = (struct seg){ CASE_SEL_TSS, 0x008b, CASE_H_TSS, 0x67 };
 	c->ldtr = (struct seg){ 0, 0x0082, 0, 0 };
 	tlb_flush_all(c, true);
+	m->icount = 0; /* the virtual clock, so RDTSC reads the same in every run */
 	m->stop = STOP_NONE;
 	m->error[0] = 0;
 }

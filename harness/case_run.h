@@ -12,29 +12,9 @@
 #include <stdio.h>
 
 #include "corpus/case.h"
+#include "harness/case_layout.h"
 #include "vmm/machine.h"
 
-/*
- * The harness region, the same physical and linear addresses on every
- * engine (identity-mapped, supervisor-only, in every paging case): cases
- * may not use linear [CASE_HARNESS, CASE_HARNESS_END), and with paging off
- * their pages must lie below CASE_HARNESS.
- */
-#define CASE_HARNESS 0x01000000u
-#define CASE_HARNESS_END 0x01100000u
-#define CASE_H_GDT (CASE_HARNESS + 0x0000)
-#define CASE_H_IDT (CASE_HARNESS + 0x1000)
-#define CASE_H_TSS (CASE_HARNESS + 0x1800)
-#define CASE_H_STUBS (CASE_HARNESS + 0x2000) /* vector v's handler at +16*v */
-#define CASE_H_PD (CASE_HARNESS + 0x3000)
-#define CASE_H_STACK_TOP (CASE_HARNESS + 0x5000) /* ring-0 stack page below */
-#define CASE_H_PT (CASE_HARNESS + 0x5000)      /* page tables, one page each */
-#define CASE_H_FRAMES (CASE_HARNESS + 0x20000) /* the case's pages when paging */
-#define CASE_H_STUB_SIZE 16u
-#define CASE_SEL_CODE0 0x08 /* harness selectors: ring-0 code, data, TSS */
-#define CASE_SEL_DATA0 0x10
-#define CASE_SEL_TSS 0x18
-#define CASE_SEL_FIRST 0x20 /* case selectors start here */
 #define CASE_RAM (32u << 20)
 
 /* One physical page of a case's image. */
@@ -61,6 +41,10 @@ int case_image_build(const struct fuzz_case *fc, struct case_image *img, char *e
 		     size_t errlen);
 /* The IDT, TSS and interp's HLT stubs, written once per machine (host-side). */
 void case_harness_write(uint8_t *ram);
+/* The pages at CASE_H_GDT (harness entries only) and CASE_H_IDT (IDT, TSS),
+ * for a guest that builds the harness itself (tests/qemu-ref/). */
+void case_harness_gdt(uint8_t *page);
+void case_harness_idt_page(uint8_t *page);
 
 /* How a run ended. */
 enum case_end {

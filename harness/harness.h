@@ -47,10 +47,14 @@ int parse_u64(const char *s, uint64_t *v);
 
 int cmd_run(int argc, char **argv);
 int cmd_random_guests(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
 int cmd_boot_test(int argc, char **argv);
 
 extern const char run_usage[];
 extern const char random_guests_usage[];
+extern const char diff_usage[];
+extern const char fuzz_usage[];
 extern const char boot_test_usage[];
 
 #endif

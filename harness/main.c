@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "boot a guest on an engine" },
 	{ "boot-test", cmd_boot_test, "boot the Linux guest, check its serial output against a baseline" },
 	{ "random-guests", cmd_random_guests, "run random-byte guests, check every run stops cleanly" },
+	{ "diff", cmd_diff, "run one test case on several engines, show the first difference" },
+	{ "fuzz", cmd_fuzz, "differential fuzzing: generate, compare, minimize cases" },
 	{ "help", cmd_help, "this text; 'doppel help CMD' for a command's options" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -39,6 +41,10 @@ static int cmd_help(int argc, char **argv)
 		fputs(boot_test_usage, stdout);
 	else if (argc > 1 && !strcmp(argv[1], "random-guests"))
 		fputs(random_guests_usage, stdout);
+	else if (argc > 1 && !strcmp(argv[1], "diff"))
+		fputs(diff_usage, stdout);
+	else if (argc > 1 && !strcmp(argv[1], "fuzz"))
+		fputs(fuzz_usage, stdout);
 	else
 		help_print();
 	return EXIT_HELP;

@@ -150,7 +150,7 @@ static void test_int_n_from_ring3(void **state)
 	assert_int_equal(s1.err, 0x0e * 8 + 2);
 }
 
-static void test_ring0_case_halts_at_the_end_marker(void **state)
+static void test_ring0_case_ends_with_ud_at_the_end_marker(void **state)
 {
 	(void)state;
 	case_init(&fc, 0);
@@ -160,8 +160,12 @@ static void test_ring0_case_halts_at_the_end_marker(void **state)
 	fc.code_len = 1;
 	fc.eflags = 0x2;
 	case_run(runner, CENG_INTERP, &fc, &s1);
-	assert_int_equal(s1.end, CEND_HALT);
+	assert_int_equal(s1.vector, EXC_UD);
+	assert_int_equal(s1.eip, fc.eip + 1);
 	assert_int_equal(s1.gpr[EAX], 1);
+	/* the #UD frame on the case's stack, over the entry frame */
+	assert_int_equal(s1.mem[1][0xff4], 0x01);
+	assert_int_equal(s1.mem[1][0xff5], 0x10);
 	fc.code[0] = 0xcc; /* int3: frame on the case's own stack */
 	case_run(runner, CENG_INTERP, &fc, &s1);
 	assert_int_equal(s1.vector, EXC_BP);
@@ -205,7 +209,7 @@ int main(void)
 		cmocka_unit_test(test_stores_show_in_the_final_memory),
 		cmocka_unit_test(test_two_interp_runs_agree_and_corruption_is_seen),
 		cmocka_unit_test(test_int_n_from_ring3),
-		cmocka_unit_test(test_ring0_case_halts_at_the_end_marker),
+		cmocka_unit_test(test_ring0_case_ends_with_ud_at_the_end_marker),
 		cmocka_unit_test(test_native_says_why_it_is_missing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,566 @@
+/*
+ * Case generation driven by the instruction table: pick a row, encode it
+ * with random prefixes, ModRM/SIB forms, displacements and immediates,
+ * then make the initial state point its memory operand at a data page
+ * (often at a page end or a segment limit). What an engine cannot agree
+ * on is named in one list below (fuzz_gaps) and left out for it.
+ */
+#include <string.h>
+
+#include "harness/fuzz_gen.h"
+#include "vmm/interp.h"
+
+#define GEN_CODE 0x00401000u
+#define GEN_STACK 0x00410000u
+
+struct rng {
+	uint64_t s;
+};
+
+/* splitmix64: portable, so a seed means the same cases on every host */
+static uint64_t rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)(rng_next(r) % n);
+}
+
+static bool rng_chance(struct rng *r, unsigned percent)
+{
+	return rng_below(r, 100) < percent;
+}
+
+/* ---- the one list of instructions engines cannot agree on ---- */
+
+#define GAP_NATIVE 1u
+#define GAP_QEMU 2u
+
+struct fuzz_gap {
+	insn_handler *exec;   /* the row's handler, or NULL to match by attribute */
+	uint16_t attr;
+	const char *name;
+	uint8_t engines;      /* GAP_* */
+	bool cpl0_only;       /* at CPL 3 every engine faults alike */
+	const char *why;
+};
+
+static const struct fuzz_gap fuzz_gaps[] = {
+	{ op_pushf, 0, "pushf", GAP_NATIVE, false,
+	  "pushes the host's EFLAGS: IOPL and IF are the host's, not the guest's virtual ones" },
+	{ op_sgdt, 0, "sgdt", GAP_NATIVE, false, "stores the host's GDTR" },
+	{ op_sidt, 0, "sidt", GAP_NATIVE, false, "stores the host's IDTR" },
+	{ op_sldt, 0, "sldt", GAP_NATIVE, false, "stores the host's LDTR selector" },
+	{ op_str, 0, "str", GAP_NATIVE, false, "stores the host's TR selector" },
+	{ op_smsw, 0, "smsw", GAP_NATIVE, false, "stores the host's CR0 bits 0-15" },
+	{ op_mov_from_sreg, 0, "mov r/m,sreg", GAP_NATIVE, false,
+	  "reads the host's selector value" },
+	{ op_push_sreg, 0, "push sreg", GAP_NATIVE, false, "pushes the host's selector value" },
+	{ op_lar, 0, "lar", GAP_NATIVE, false, "reads the host's descriptor tables" },
+	{ op_lsl, 0, "lsl", GAP_NATIVE, false, "reads the host's descriptor tables" },
+	{ op_verr, 0, "verr", GAP_NATIVE, false, "reads the host's descriptor tables" },
+	{ op_verw, 0, "verw", GAP_NATIVE, false, "reads the host's descriptor tables" },
+	{ NULL, A_SSE, "MMX/SSE", GAP_NATIVE | GAP_QEMU, false,
+	  "executed by the host CPU (and QEMU's model) although doppel's CPUID offers none" },
+	{ op_cpuid, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's" },
+	{ op_rdtsc, 0, "rdtsc", GAP_QEMU, false, "QEMU's time is not doppel's virtual clock" },
+	{ op_rdpmc, 0, "rdpmc", GAP_QEMU, true, "performance counters are not modelled alike" },
+	{ op_rdmsr, 0, "rdmsr", GAP_QEMU, true, "QEMU models other MSRs" },
+	{ op_wrmsr, 0, "wrmsr", GAP_QEMU, true, "QEMU models other MSRs" },
+	{ op_in, 0, "in", GAP_QEMU, true, "QEMU's devices are not doppel's" },
+	{ op_out, 0, "out", GAP_QEMU, true, "QEMU's devices are not doppel's" },
+	{ op_ins, 0, "ins", GAP_QEMU, true, "QEMU's devices are not doppel's" },
+	{ op_outs, 0, "outs", GAP_QEMU, true, "QEMU's devices are not doppel's" },
+};
+
+static uint8_t gap_bit(enum case_engine e)
+{
+	return e == CENG_NATIVE ? GAP_NATIVE : e == CENG_QEMU ? GAP_QEMU : 0;
+}
+
+static const struct fuzz_gap *gap_find(const struct insn_desc *d, enum case_engine e, int cpl)
+{
+	for (unsigned k = 0; k < sizeof(fuzz_gaps) / sizeof(fuzz_gaps[0]); k++) {
+		const struct fuzz_gap *g = &fuzz_gaps[k];
+		bool match = g->exec ? d->exec == g->exec : (d->attr & g->attr) != 0;
+		if (match && (g->engines & gap_bit(e)) && (!g->cpl0_only || cpl == 0))
+			return g;
+	}
+	return NULL;
+}
+
+const char *fuzz_gap_reason(const struct insn_desc *d, enum case_engine e, int cpl)
+{
+	const struct fuzz_gap *g = gap_find(d, e, cpl);
+
+	return g ? g->why : NULL;
+}
+
+const char *fuzz_case_gap(const struct fuzz_case *fc, enum case_engine e, const char **mnemonic)
+{
+	struct insn i;
+
+	for (unsigned at = 0; at < fc->code_len; at += i.len) {
+		if (decode_bytes(&i, fc->code32, fc->code + at, fc->code_len - at, fc->eip + at))
+			return NULL;
+		const struct fuzz_gap *g = gap_find(i.desc, e, fc->cpl);
+		if (g) {
+			*mnemonic = g->name;
+			return g->why;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * At CPL 0 a case may not take the harness apart: system-table, control-
+ * register and cache instructions stay out (reading CRn/DRn is fine).
+ */
+static bool row_breaks_harness(const struct insn_desc *d, int cpl)
+{
+	return cpl == 0 && (d->attr & A_PRIV) && d->exec != op_mov_from_cr &&
+	       d->exec != op_mov_from_dr;
+}
+
+static bool row_usable(const struct fuzz_target *t, const struct insn_desc *d, int cpl)
+{
+	if (row_breaks_harness(d, cpl))
+		return false;
+	for (int e = 0; e < CENG_COUNT; e++)
+		if (t->engine[e] && gap_find(d, (enum case_engine)e, cpl))
+			return false;
+	return true;
+}
+
+/* ---- values ---- */
+
+static const uint32_t gen_special[] = {
+	0, 1, 2, 7, 8, 15, 16, 31, 32, 33, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000,
+	0xffff, 0x10000, 0x7fffffff, 0x80000000u, 0x80000001u, 0xfffffffeu, 0xffffffffu,
+};
+
+static uint32_t gen_value(struct rng *r)
+{
+	uint32_t pick = rng_below(r, 10);
+
+	if (pick < 4)
+		return gen_special[rng_below(r, sizeof(gen_special) / sizeof(gen_special[0]))];
+	if (pick < 6)
+		return rng_below(r, 256);
+	return (uint32_t)rng_next(r);
+}
+
+/* ---- the generator's state for one case ---- */
+
+struct gen {
+	struct rng r;
+	struct fuzz_case *fc;
+	const struct fuzz_target *t;
+	bool native;
+	bool fixed;          /* a memory operand was aimed already */
+};
+
+/* An address in a data page, often at its end so operands cross it. */
+static uint32_t gen_target(struct gen *g)
+{
+	const struct fuzz_case *fc = g->fc;
+	const struct case_page *p = &fc->page[2 + rng_below(&g->r, fc->n_pages - 2)];
+	uint32_t pick = rng_below(&g->r, 10);
+
+	if (pick < 4)
+		return p->lin + CASE_PAGE - 1 - rng_below(&g->r, 8);
+	if (pick < 5)
+		return p->lin + rng_below(&g->r, 8);
+	return p->lin + rng_below(&g->r, CASE_PAGE);
+}
+
+static void gen_bytes(struct gen *g, uint8_t *p, unsigned n, uint32_t v)
+{
+	for (unsigned k = 0; k < n; k++)
+		p[k] = (uint8_t)(v >> (8 * k));
+	(void)g;
+}
+
+/* ---- pages, registers, segments, flags ---- */
+
+static void gen_fill_windows(struct gen *g, struct case_page *p)
+{
+	for (int w = 0; w < 3; w++) {
+		uint32_t at = rng_chance(&g->r, 50) ? CASE_PAGE - 32 : rng_below(&g->r, CASE_PAGE - 32);
+		for (int k = 0; k < 32; k++)
+			p->data[at + k] = (uint8_t)gen_value(&g->r);
+	}
+}
+
+static uint8_t gen_perm(struct gen *g)
+{
+	uint32_t pick = rng_below(&g->r, 20);
+
+	return pick < 14 ? CPERM_U | CPERM_W : pick < 17 ? CPERM_U : CPERM_W;
+}
+
+static void gen_pages(struct gen *g)
+{
+	static const uint32_t data_at[] = { 0x00600000, 0x00601000, 0x00605000, 0x00a00000,
+					    0x7ffff000, 0xfffff000 };
+	struct fuzz_case *fc = g->fc;
+	unsigned n = 1 + rng_below(&g->r, 3);
+
+	case_add_page(fc, GEN_CODE, CPERM_U | CPERM_W);
+	/* at CPL 0 the entry frame lives below ESP: the stack stays writable */
+	case_add_page(fc, GEN_STACK,
+		      rng_chance(&g->r, 95) || !fc->cpl ? CPERM_U | CPERM_W : CPERM_U);
+	for (unsigned k = 0; k < n; k++) {
+		uint32_t at = data_at[rng_below(&g->r, fc->paging ? 6 : 4)];
+		struct case_page *p = case_add_page(fc, at, gen_perm(g));
+		if (p)
+			gen_fill_windows(g, p);
+	}
+	if (fc->n_pages == 2)
+		case_add_page(fc, data_at[0], CPERM_U | CPERM_W);
+}
+
+static void gen_regs(struct gen *g)
+{
+	struct fuzz_case *fc = g->fc;
+	uint32_t pick = rng_below(&g->r, 20);
+
+	for (int r = 0; r < 8; r++)
+		fc->gpr[r] = rng_chance(&g->r, 40) ? gen_target(g) : gen_value(&g->r);
+	fc->gpr[ESP] = pick == 0 ? GEN_STACK + rng_below(&g->r, 8)
+		       : pick == 1 ? GEN_STACK + CASE_PAGE - rng_below(&g->r, 4)
+				   : GEN_STACK + CASE_PAGE - 4 * rng_below(&g->r, 32);
+	if (fc->cpl == 0 && fc->gpr[ESP] < GEN_STACK + 12)
+		fc->gpr[ESP] += 12;
+}
+
+static void gen_flags(struct gen *g)
+{
+	struct fuzz_case *fc = g->fc;
+	uint32_t f = F_FIXED1 | F_IF | ((uint32_t)rng_next(&g->r) & (F_ARITH | F_DF));
+
+	if (rng_chance(&g->r, 5))
+		f |= F_AC;
+	if (rng_chance(&g->r, 2) && fc->cpl)
+		f |= F_TF; /* at CPL 0, QEMU's entry would trap in the harness */
+	if (rng_chance(&g->r, 3))
+		f |= F_NT;
+	if (!g->native && rng_chance(&g->r, 20))
+		f = (f & ~(F_IF | F_IOPL)) | ((uint32_t)rng_next(&g->r) & (F_IF | F_IOPL));
+	fc->eflags = f;
+}
+
+/* A data segment that ends or starts near an operand: limits get tested. */
+static void gen_segment(struct gen *g, int s)
+{
+	static const uint8_t types[] = { 0x3, 0x3, 0x1, 0x7, 0x5, 0xb };
+	struct seg *sg = &g->fc->seg[s];
+	uint32_t cpl = g->fc->cpl;
+	uint8_t type = s == SR_SS ? (rng_chance(&g->r, 70) ? 0x3 : 0x7)
+				  : types[rng_below(&g->r, sizeof(types))];
+	uint32_t base = rng_chance(&g->r, 50) ? 0 : g->fc->page[2].lin - rng_below(&g->r, 64);
+
+	sg->sel = (uint16_t)((0x40 + 8 * s) | cpl);
+	sg->attr = (uint16_t)(0x4000 | 0x80 | (cpl << 5) | 0x10 | type);
+	sg->base = base;
+	sg->limit = (gen_target(g) - base + rng_below(&g->r, 8) - 4) & 0xfffff;
+}
+
+static void gen_segments(struct gen *g)
+{
+	if (!rng_chance(&g->r, 15))
+		return;
+	int s = (int)rng_below(&g->r, 5);
+	/* CS stays flat; so does SS at CPL 0, where the entry frame is on it */
+	gen_segment(g, s == SR_CS || (s == SR_SS && !g->fc->cpl) ? SR_DS : s);
+}
+
+/* ---- instructions ---- */
+
+static const uint8_t seg_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+
+static unsigned gen_prefixes(struct gen *g, const struct insn_desc *d, uint8_t *out,
+			     bool *op16, bool *ad16)
+{
+	unsigned n = 0;
+
+	*op16 = !g->fc->code32;
+	*ad16 = !g->fc->code32;
+	if (rng_chance(&g->r, 12)) {
+		out[n++] = 0x66;
+		*op16 = !*op16;
+	}
+	if (rng_chance(&g->r, 8)) {
+		out[n++] = 0x67;
+		*ad16 = !*ad16;
+	}
+	if (rng_chance(&g->r, 12))
+		out[n++] = seg_prefixes[rng_below(&g->r, 6)];
+	if (((d->attr & (A_REP | A_REPCC)) && rng_chance(&g->r, 60)) || rng_chance(&g->r, 2))
+		out[n++] = rng_chance(&g->r, 50) ? 0xf3 : 0xf2;
+	if (((d->attr & A_LOCK) && rng_chance(&g->r, 25)) || rng_chance(&g->r, 2))
+		out[n++] = 0xf0;
+	return n;
+}
+
+static bool row_has_operand(const struct insn_desc *d, enum operand_form f)
+{
+	return d->operand[0] == f || d->operand[1] == f || d->operand[2] == f;
+}
+
+static uint8_t gen_reg_field(struct gen *g, const struct insn_desc *d)
+{
+	static const uint8_t crs[] = { 0, 2, 3, 4 };
+
+	if (d->ext != EXT_NONE)
+		return (uint8_t)((d->ext & 0x40) ? (d->ext >> 3) & 7 : d->ext & 7);
+	if (row_has_operand(d, OPF_Sw) && rng_chance(&g->r, 95))
+		return (uint8_t)rng_below(&g->r, 6);
+	if (row_has_operand(d, OPF_Cd) && rng_chance(&g->r, 95))
+		return crs[rng_below(&g->r, 4)];
+	return (uint8_t)rng_below(&g->r, 8);
+}
+
+static uint8_t gen_mod(struct gen *g, const struct insn_desc *d)
+{
+	int kind = d->ext == EXT_NONE ? 0 : d->ext & 0x70;
+
+	if (kind == 0x20 || kind == 0x40 || row_has_operand(d, OPF_Rd))
+		return 3;
+	if (kind == 0x10 || (d->attr & A_MEMONLY))
+		return rng_chance(&g->r, 97) ? (uint8_t)rng_below(&g->r, 3) : 3;
+	return rng_chance(&g->r, 50) ? 3 : (uint8_t)rng_below(&g->r, 3);
+}
+
+/* A displacement: small, or the whole address of a target. */
+static uint32_t gen_disp(struct gen *g, bool absolute)
+{
+	if (absolute)
+		return gen_target(g) - g->fc->seg[SR_DS].base;
+	return rng_chance(&g->r, 70) ? rng_below(&g->r, 33) - 16u : gen_value(&g->r);
+}
+
+static unsigned gen_address(struct gen *g, uint8_t mod, uint8_t *rm, bool ad16, uint8_t *out)
+{
+	unsigned n = 0, dsize = mod == 1 ? 1 : mod == 2 ? (ad16 ? 2 : 4) : 0;
+
+	*rm = (uint8_t)rng_below(&g->r, 8);
+	if (!ad16 && *rm == 4) {
+		uint8_t sib = (uint8_t)rng_next(&g->r);
+		out[n++] = sib;
+		if ((sib & 7) == 5 && mod == 0)
+			dsize = 4;
+	}
+	if (mod == 0 && *rm == (ad16 ? 6 : 5))
+		dsize = ad16 ? 2 : 4;
+	gen_bytes(g, out + n, dsize, gen_disp(g, mod == 0));
+	return n + dsize;
+}
+
+static unsigned gen_modrm(struct gen *g, const struct insn_desc *d, bool ad16, uint8_t *out)
+{
+	uint8_t reg = gen_reg_field(g, d), mod = gen_mod(g, d), rm;
+	unsigned n = 1;
+
+	if (d->ext != EXT_NONE && (d->ext & 0x40))
+		rm = d->ext & 7;
+	else if (mod == 3)
+		rm = (uint8_t)rng_below(&g->r, 8);
+	else
+		n += gen_address(g, mod, &rm, ad16, out + 1);
+	out[0] = (uint8_t)(mod << 6 | reg << 3 | rm);
+	return n;
+}
+
+static unsigned imm_size(enum operand_form f, bool op16, bool ad16)
+{
+	switch (f) {
+	case OPF_Ib: case OPF_Ibs: case OPF_Jb: return 1;
+	case OPF_Iw: return 2;
+	case OPF_Iv: case OPF_Jz: return op16 ? 2 : 4;
+	case OPF_Ap: return op16 ? 4 : 6;
+	case OPF_Ob: case OPF_Ov: return ad16 ? 2 : 4;
+	default: return 0;
+	}
+}
+
+/* Branches only forward: a loop would never end natively. */
+static uint32_t gen_imm(struct gen *g, const struct insn_desc *d, enum operand_form f)
+{
+	static const uint8_t err_vectors[] = { 8, 10, 11, 12, 13, 14, 17 };
+
+	if (f == OPF_Jb || f == OPF_Jz)
+		return rng_below(&g->r, 12);
+	if (f == OPF_Ob || f == OPF_Ov)
+		return gen_target(g) - g->fc->seg[SR_DS].base;
+	if (d->exec == op_int && g->fc->cpl == 0) {
+		uint32_t v = gen_value(&g->r) & 0xff;
+		return memchr(err_vectors, (int)v, sizeof(err_vectors)) ? 0x40 : v;
+	}
+	return gen_value(&g->r);
+}
+
+static unsigned gen_encode(struct gen *g, const struct insn_desc *d, uint8_t *out)
+{
+	bool op16, ad16;
+	unsigned n = gen_prefixes(g, d, out, &op16, &ad16);
+
+	if (d->map)
+		out[n++] = 0x0f;
+	out[n++] = (uint8_t)(d->opcode + (INSN_IS_ZFORM(d) ? rng_below(&g->r, 8) : 0));
+	if (d->modrm)
+		n += gen_modrm(g, d, ad16, out + n);
+	for (int k = 0; k < 3; k++) {
+		enum operand_form f = d->operand[k];
+		unsigned sz = imm_size(f, op16, ad16);
+		gen_bytes(g, out + n, sz, gen_imm(g, d, f));
+		n += sz;
+	}
+	return n;
+}
+
+/* ---- aiming the memory operand ---- */
+
+static const int8_t ea16_base[8] = { EBX, EBX, EBP, EBP, -1, -1, EBP, EBX };
+static const int8_t ea16_index[8] = { ESI, EDI, ESI, EDI, ESI, EDI, -1, -1 };
+
+/* The register that decides i's address (and its scale); -1 if none. */
+static int ea_register(const struct insn *i, uint32_t *scale)
+{
+	*scale = 1;
+	if (i->adsize == 2)
+		return i->mod == 0 && i->rm == 6 ? -1
+		       : ea16_base[i->rm] >= 0 ? ea16_base[i->rm] : ea16_index[i->rm];
+	if (!i->has_sib)
+		return i->mod == 0 && i->rm == 5 ? -1 : i->rm;
+	if ((i->sib & 7) != 5 || i->mod != 0)
+		return i->sib & 7;
+	*scale = 1u << (i->sib >> 6);
+	return ((i->sib >> 3) & 7) == 4 ? -1 : (i->sib >> 3) & 7;
+}
+
+/* Set the deciding register so the operand lands on a target. */
+static void gen_aim(struct gen *g, const struct insn *i)
+{
+	struct cpu c;
+	uint32_t scale, target, ea;
+	int r = ea_register(i, &scale);
+
+	if (r < 0 || !rng_chance(&g->r, 85))
+		return;
+	memset(&c, 0, sizeof(c));
+	memcpy(c.gpr, g->fc->gpr, sizeof(c.gpr));
+	c.gpr[r] = 0;
+	ea = insn_ea(&c, i);
+	target = gen_target(g) - g->fc->seg[i->seg].base;
+	g->fc->gpr[r] = (target - ea) / scale;
+	g->fixed = true;
+}
+
+/* String operands and counts. */
+static void gen_aim_string(struct gen *g, const struct insn_desc *d)
+{
+	if (row_has_operand(d, OPF_Xb) || row_has_operand(d, OPF_Xv))
+		g->fc->gpr[ESI] = gen_target(g) - g->fc->seg[SR_DS].base;
+	if (row_has_operand(d, OPF_Yb) || row_has_operand(d, OPF_Yv))
+		g->fc->gpr[EDI] = gen_target(g) - g->fc->seg[SR_ES].base;
+	if (d->attr & (A_REP | A_REPCC))
+		g->fc->gpr[ECX] = rng_chance(&g->r, 80) ? rng_below(&g->r, 16) : gen_value(&g->r);
+}
+
+/* ---- putting a case together ---- */
+
+struct row_list {
+	uint16_t row[2048];
+	unsigned n;
+};
+
+static void rows_collect(const struct fuzz_target *t, int cpl, struct row_list *l)
+{
+	l->n = 0;
+	for (unsigned k = 0; k < insn_table_len && l->n < 2048; k++)
+		if (row_usable(t, &insn_table[k], cpl))
+			l->row[l->n++] = (uint16_t)k;
+}
+
+/* Appends one instruction; false when the code is full or ended in a fault. */
+static bool gen_append(struct gen *g, const struct row_list *rows)
+{
+	const struct insn_desc *d = &insn_table[rows->row[rng_below(&g->r, rows->n)]];
+	struct fuzz_case *fc = g->fc;
+	uint8_t buf[32];
+	unsigned n = gen_encode(g, d, buf);
+	struct insn i;
+
+	if (fc->code_len + n >= CASE_CODE_MAX - 1)
+		return false;
+	memcpy(fc->code + fc->code_len, buf, n);
+	fc->code_len += n;
+	if (decode_bytes(&i, fc->code32, buf, n, fc->eip + fc->code_len - n) != DECODE_OK)
+		return false;
+	if (i.len < n)
+		fc->code_len -= n - i.len;
+	if (i.mem && !g->fixed)
+		gen_aim(g, &i);
+	gen_aim_string(g, d);
+	return true;
+}
+
+static int gen_pick_cpl(struct gen *g)
+{
+	if (g->native || g->t->cpl == 3)
+		return 3;
+	if (g->t->cpl == 0)
+		return 0;
+	return rng_chance(&g->r, 50) ? 0 : 3;
+}
+
+static void gen_code_place(struct gen *g)
+{
+	struct fuzz_case *fc = g->fc;
+
+	fc->eip = GEN_CODE + (rng_chance(&g->r, 85) ? rng_below(&g->r, 0x200)
+						    : CASE_PAGE - 1 - rng_below(&g->r, 12));
+	if (fc->eip + CASE_CODE_MAX >= GEN_CODE + CASE_PAGE)
+		case_add_page(fc, GEN_CODE + CASE_PAGE,
+			      rng_chance(&g->r, 80) ? CPERM_U | CPERM_W : CPERM_W);
+	/* 16-bit code: IP is 16 bits, so the segment starts at the code page. */
+	if (!fc->code32) {
+		fc->seg[SR_CS].attr &= (uint16_t)~0x4000;
+		fc->seg[SR_CS].base = GEN_CODE;
+		fc->eip -= GEN_CODE;
+	}
+}
+
+void fuzz_gen_case(const struct fuzz_target *t, uint64_t seed, uint64_t index,
+		   struct fuzz_case *fc)
+{
+	static struct row_list rows[2];
+	static const struct fuzz_target *rows_for;
+	struct gen g = { { seed * 0x100000001b3ull ^ index * 0x9e3779b97f4a7c15ull }, fc, t,
+			 t->engine[CENG_NATIVE], false };
+	unsigned count = 1 + (rng_chance(&g.r, 40) ? rng_below(&g.r, 4) : 0);
+
+	if (rows_for != t) {
+		rows_collect(t, 0, &rows[0]);
+		rows_collect(t, 3, &rows[1]);
+		rows_for = t;
+	}
+	case_init(fc, gen_pick_cpl(&g));
+	fc->paging = g.native || rng_chance(&g.r, 90);
+	fc->code32 = g.native || rng_chance(&g.r, 85);
+	gen_pages(&g);
+	gen_code_place(&g);
+	gen_regs(&g);
+	gen_flags(&g);
+	gen_segments(&g);
+	for (unsigned k = 0; k < count && gen_append(&g, &rows[fc->cpl == 3]); k++)
+		;
+	snprintf(fc->note, sizeof(fc->note), "fuzz seed %llu case %llu",
+		 (unsigned long long)seed, (unsigned long long)index);
+}
