@@ -42,6 +42,65 @@ static inline void flags_set_arith(struct cpu *c, uint32_t f)
 	c->eflags = (c->eflags & ~F_ARITH) | f;
 }
 
+/*
+ * ADD/ADC and SUB/SBB/CMP with all six flags; inline so that a handler
+ * made for one operand size folds the masks away.
+ */
+static inline uint32_t flags_add(struct cpu *c, uint32_t a, uint32_t b, uint32_t carry, int size)
+{
+	uint32_t mask = alu_mask(size);
+	uint64_t wide = (uint64_t)(a & mask) + (b & mask) + carry;
+	uint32_t r = (uint32_t)wide & mask;
+	uint32_t f = flags_szp(r, size) | ((a ^ b ^ r) & F_AF);
+
+	if (wide > mask)
+		f |= F_CF;
+	if ((a ^ r) & (b ^ r) & alu_sign(size))
+		f |= F_OF;
+	flags_set_arith(c, f);
+	return r;
+}
+
+static inline uint32_t flags_sub(struct cpu *c, uint32_t a, uint32_t b, uint32_t borrow, int size)
+{
+	uint32_t mask = alu_mask(size);
+	uint32_t r = (a - b - borrow) & mask;
+	uint32_t f = flags_szp(r, size) | ((a ^ b ^ r) & F_AF);
+
+	if ((uint64_t)(a & mask) < (uint64_t)(b & mask) + borrow)
+		f |= F_CF;
+	if ((a ^ b) & (a ^ r) & alu_sign(size))
+		f |= F_OF;
+	flags_set_arith(c, f);
+	return r;
+}
+
+/* AND, OR, XOR, TEST: CF = OF = 0, and Intel clears the undefined AF. */
+static inline void flags_logic(struct cpu *c, uint32_t result, int size)
+{
+	flags_set_arith(c, flags_szp(result, size));
+}
+
+/* Does condition cc (the low nibble of Jcc, SETcc, CMOVcc) hold? */
+static inline bool cond_holds(const struct cpu *c, int cc)
+{
+	uint32_t f = c->eflags;
+	bool sf_ne_of = !(f & F_SF) != !(f & F_OF);
+	bool r;
+
+	switch ((cc >> 1) & 7) {
+	case 0: r = f & F_OF; break;
+	case 1: r = f & F_CF; break;
+	case 2: r = f & F_ZF; break;
+	case 3: r = f & (F_CF | F_ZF); break;
+	case 4: r = f & F_SF; break;
+	case 5: r = f & F_PF; break;
+	case 6: r = sf_ne_of; break;
+	default: r = sf_ne_of || (f & F_ZF); break;
+	}
+	return r ^ (cc & 1);
+}
+
 uint32_t alu_inc(struct cpu *c, uint32_t v, int size);
 uint32_t alu_dec(struct cpu *c, uint32_t v, int size);
 uint32_t alu_neg(struct cpu *c, uint32_t v, int size);

@@ -162,6 +162,8 @@ struct insn {
 	uint8_t okind[3];
 	uint8_t oreg[3];
 	uint8_t osize[3];
+	/* What interp runs: desc->exec, or a handler made for these operands. */
+	insn_handler *exec;
 };
 
 /* insn.okind: how operand access reaches an operand. */

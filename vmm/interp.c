@@ -55,7 +55,7 @@ static const struct insn *interp_decode(struct cpu *c, struct insn *scratch,
 {
 	*st = decode_insn(scratch, cpu_code32(c), c->eip, interp_fetch, c);
 	if (*st == DECODE_OK)
-		opnd_resolve(scratch);
+		interp_prepare(scratch);
 	return scratch;
 }
 
@@ -78,6 +78,34 @@ static void interp_check_attr(struct cpu *c, const struct insn *i)
 		cpu_raise(c, EXC_NM, 0);
 	if ((a & A_PRIV) && c->cpl > 0)
 		cpu_raise(c, EXC_GP, 0);
+}
+
+/* A row with attribute checks runs them before its handler. */
+static void interp_exec_checked(struct cpu *c, const struct insn *i)
+{
+	interp_check_attr(c, i);
+	i->desc->exec(c, i);
+}
+
+void interp_prepare(struct insn *i)
+{
+	static insn_handler *(*const specialize[])(const struct insn *) = {
+		alu_specialize, branch_specialize, move_specialize,
+	};
+
+	opnd_resolve(i);
+	i->exec = i->desc->exec;
+	if (i->desc->attr & ATTR_CHECKED) {
+		i->exec = interp_exec_checked;
+		return;
+	}
+	for (unsigned k = 0; k < sizeof(specialize) / sizeof(specialize[0]); k++) {
+		insn_handler *h = specialize[k](i);
+		if (h) {
+			i->exec = h;
+			return;
+		}
+	}
 }
 
 static void interp_decode_fail(struct machine *m, enum decode_status st)
@@ -254,9 +282,7 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 
 		c->insn_eip = i->eip;
 		c->eip = next;
-		if (__builtin_expect(i->desc->attr & ATTR_CHECKED, 0))
-			interp_check_attr(c, i);
-		i->desc->exec(c, i);
+		i->exec(c, i);
 		m->icount++;
 		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b.store_seen, 0))
 			break;

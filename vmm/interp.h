@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "alu.h"
 #include "cpu.h"
 #include "insn.h"
 
@@ -135,16 +136,21 @@ static inline void opnd_write(struct cpu *c, const struct insn *i, int n, uint32
 	}
 }
 
+/*
+ * Handlers made at decode time for the commonest operand forms of a
+ * family, from the same semantics as its general handler; NULL when i has
+ * none (vmm/interp_alu.c, interp_branch.c, interp_move.c).
+ */
+insn_handler *alu_specialize(const struct insn *i);
+insn_handler *branch_specialize(const struct insn *i);
+insn_handler *move_specialize(const struct insn *i);
+
 /* ---- the stack (vmm/interp_stack.c): SS, with the stack size of SS.B ---- */
 void stack_push(struct cpu *c, int size, uint32_t v);  /* faults before ESP moves */
 uint32_t stack_pop(struct cpu *c, int size);
 uint32_t stack_peek(struct cpu *c, int size, uint32_t offset);
 
-/* ---- flags (vmm/flags.c) ---- */
-uint32_t flags_add(struct cpu *c, uint32_t a, uint32_t b, uint32_t carry, int size);
-uint32_t flags_sub(struct cpu *c, uint32_t a, uint32_t b, uint32_t borrow, int size);
-void flags_logic(struct cpu *c, uint32_t result, int size);
-bool cond_holds(const struct cpu *c, int cc); /* cc = low nibble of Jcc */
+/* ---- flags: flags_add, flags_sub, flags_logic, cond_holds are inline in vmm/alu.h ---- */
 /* Set EFLAGS as POPF/IRET would, honouring CPL, IOPL and the reserved bits. */
 void flags_write(struct cpu *c, uint32_t value, uint32_t writable);
 

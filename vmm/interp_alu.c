@@ -4,18 +4,11 @@
  * one-operand group, exchange-and-add, compare-and-exchange, and the
  * instructions that only move flags.
  */
+#include <stddef.h>
+
 #include "interp.h"
 #include "alu.h"
 #include "mem.h"
-
-/* Read the destination for write-back and the source, before any write. */
-#define ALU_BINARY(name, expr)                                   \
-	void op_##name(struct cpu *c, const struct insn *i)      \
-	{                                                        \
-		uint32_t a = opnd_read_rmw(c, i, 0);             \
-		uint32_t b = opnd_read(c, i, 1);                 \
-		opnd_write(c, i, 0, (expr));                     \
-	}
 
 static uint32_t carry_in(const struct cpu *c)
 {
@@ -28,46 +21,107 @@ static uint32_t logic(struct cpu *c, uint32_t r, int size)
 	return r;
 }
 
-ALU_BINARY(add, flags_add(c, a, b, 0, i->size))
-ALU_BINARY(adc, flags_add(c, a, b, carry_in(c), i->size))
-ALU_BINARY(sub, flags_sub(c, a, b, 0, i->size))
-ALU_BINARY(sbb, flags_sub(c, a, b, carry_in(c), i->size))
-ALU_BINARY(and, logic(c, a & b, i->size))
-ALU_BINARY(or, logic(c, a | b, i->size))
-ALU_BINARY(xor, logic(c, a ^ b, i->size))
+/*
+ * The binary operations, each one expression of the destination a, the
+ * source b and the operation size; `writes` is 0 for CMP and TEST, which
+ * only set flags. Every form below is made from this list.
+ */
+#define ALU_BINARY_OPS(X) \
+	X(add, 1, flags_add(c, a, b, 0, size)) \
+	X(or, 1, logic(c, a | b, size)) \
+	X(adc, 1, flags_add(c, a, b, carry_in(c), size)) \
+	X(sbb, 1, flags_sub(c, a, b, carry_in(c), size)) \
+	X(and, 1, logic(c, a & b, size)) \
+	X(sub, 1, flags_sub(c, a, b, 0, size)) \
+	X(xor, 1, logic(c, a ^ b, size)) \
+	X(cmp, 0, flags_sub(c, a, b, 0, size)) \
+	X(test, 0, logic(c, a & b, size))
 
-void op_cmp(struct cpu *c, const struct insn *i)
+/*
+ * The general form reads the destination (for write-back: faulting as a
+ * write) and the source before any write. The 32-bit register-register
+ * and register-immediate forms are the same expression with the operand
+ * access resolved at decode time (alu_specialize).
+ */
+#define ALU_BINARY_FORMS(name, writes, expr)                               \
+	void op_##name(struct cpu *c, const struct insn *i)                \
+	{                                                                  \
+		int size = i->size;                                        \
+		uint32_t a = writes ? opnd_read_rmw(c, i, 0) : opnd_read(c, i, 0); \
+		uint32_t b = opnd_read(c, i, 1);                           \
+		uint32_t r = (expr);                                       \
+		if (writes)                                                \
+			opnd_write(c, i, 0, r);                            \
+	}                                                                  \
+	static void op_##name##_rr32(struct cpu *c, const struct insn *i) \
+	{                                                                  \
+		const int size = 4;                                        \
+		uint32_t a = c->gpr[i->oreg[0]], b = c->gpr[i->oreg[1]];   \
+		uint32_t r = (expr);                                       \
+		if (writes)                                                \
+			c->gpr[i->oreg[0]] = r;                            \
+	}                                                                  \
+	static void op_##name##_ri32(struct cpu *c, const struct insn *i) \
+	{                                                                  \
+		const int size = 4;                                        \
+		uint32_t a = c->gpr[i->oreg[0]], b = i->imm;               \
+		uint32_t r = (expr);                                       \
+		if (writes)                                                \
+			c->gpr[i->oreg[0]] = r;                            \
+	}
+
+ALU_BINARY_OPS(ALU_BINARY_FORMS)
+
+/* INC, DEC, NEG, NOT: one operand, read for write-back. */
+#define ALU_UNARY_OPS(X) \
+	X(inc, alu_inc(c, v, size)) \
+	X(dec, alu_dec(c, v, size)) \
+	X(neg, alu_neg(c, v, size)) \
+	X(not, ~v)
+
+#define ALU_UNARY_FORMS(name, expr)                                       \
+	void op_##name(struct cpu *c, const struct insn *i)               \
+	{                                                                 \
+		int size = i->size;                                       \
+		uint32_t v = opnd_read_rmw(c, i, 0);                      \
+		(void)size;                                               \
+		opnd_write(c, i, 0, (expr));                              \
+	}                                                                 \
+	static void op_##name##_r32(struct cpu *c, const struct insn *i) \
+	{                                                                 \
+		const int size = 4;                                       \
+		uint32_t v = c->gpr[i->oreg[0]];                          \
+		(void)size;                                               \
+		c->gpr[i->oreg[0]] = (expr);                              \
+	}
+
+ALU_UNARY_OPS(ALU_UNARY_FORMS)
+
+struct alu_forms {
+	insn_handler *general, *rr32, *ri32;
+};
+
+insn_handler *alu_specialize(const struct insn *i)
 {
-	uint32_t a = opnd_read(c, i, 0);
-
-	flags_sub(c, a, opnd_read(c, i, 1), 0, i->size);
-}
-
-void op_test(struct cpu *c, const struct insn *i)
-{
-	uint32_t a = opnd_read(c, i, 0);
-
-	flags_logic(c, a & opnd_read(c, i, 1), i->size);
-}
-
-void op_inc(struct cpu *c, const struct insn *i)
-{
-	opnd_write(c, i, 0, alu_inc(c, opnd_read_rmw(c, i, 0), i->size));
-}
-
-void op_dec(struct cpu *c, const struct insn *i)
-{
-	opnd_write(c, i, 0, alu_dec(c, opnd_read_rmw(c, i, 0), i->size));
-}
-
-void op_neg(struct cpu *c, const struct insn *i)
-{
-	opnd_write(c, i, 0, alu_neg(c, opnd_read_rmw(c, i, 0), i->size));
-}
-
-void op_not(struct cpu *c, const struct insn *i)
-{
-	opnd_write(c, i, 0, ~opnd_read_rmw(c, i, 0));
+#define ALU_BINARY_ROW(name, writes, expr) { op_##name, op_##name##_rr32, op_##name##_ri32 },
+#define ALU_UNARY_ROW(name, expr) { op_##name, op_##name##_r32, NULL },
+	static const struct alu_forms forms[] = {
+		ALU_BINARY_OPS(ALU_BINARY_ROW) ALU_UNARY_OPS(ALU_UNARY_ROW)
+	};
+#undef ALU_BINARY_ROW
+#undef ALU_UNARY_ROW
+	if (i->okind[0] != OPND_REG32)
+		return NULL;
+	for (unsigned k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+		if (forms[k].general != i->desc->exec)
+			continue;
+		if (!forms[k].ri32) /* unary */
+			return i->desc->operand[1] == OPF_NONE ? forms[k].rr32 : NULL;
+		if (i->okind[1] == OPND_REG32)
+			return forms[k].rr32;
+		return i->okind[1] == OPND_IMM ? forms[k].ri32 : NULL;
+	}
+	return NULL;
 }
 
 /* XADD: the source register gets the old destination, then the sum lands. */

@@ -152,7 +152,7 @@ static unsigned block_decode(struct block_cache *bc, const uint8_t *code, uint32
 		if (decode_bytes(i, code32, code + off, room - off, eip + off) != DECODE_OK ||
 		    !i->desc->exec)
 			break;
-		opnd_resolve(i);
+		interp_prepare(i);
 		off += i->len;
 		n++;
 		if (i->desc->attr & BLOCK_END_ATTR)

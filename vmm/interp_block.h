@@ -40,6 +40,9 @@ bool block_page_has_code(const struct machine *m, uint32_t pa);
 /* A store of len bytes at physical pa went to RAM (slow path, A/D bits). */
 void block_note_store(struct machine *m, uint32_t pa, uint32_t len);
 
+/* Make a decoded instruction ready to run: operands resolved, handler chosen (vmm/interp.c). */
+void interp_prepare(struct insn *i);
+
 /* Free the cache (machine_free). */
 void block_cache_free(struct machine *m);
 

@@ -4,6 +4,8 @@
  * a 16-bit operand size, and checked against the CS limit (#GP(0)) before
  * any register or the stack changes.
  */
+#include <stddef.h>
+
 #include "interp.h"
 
 static void branch_check(struct cpu *c, uint32_t target)
@@ -28,6 +30,37 @@ void op_jcc(struct cpu *c, const struct insn *i)
 {
 	if (cond_holds(c, i->opcode & 0xf))
 		branch_to(c, opnd_read(c, i, 0));
+}
+
+/* A relative target (Jb, Jz): what opnd_read gives for those forms. */
+static uint32_t branch_rel_target(const struct insn *i)
+{
+	return branch_target(i, i->eip + i->len + i->imm);
+}
+
+/* Jcc rel with its condition fixed when decoded: cond_holds folds to a test. */
+#define JCC_FORM(cc)                                                   \
+	static void op_jcc_##cc(struct cpu *c, const struct insn *i)   \
+	{                                                              \
+		if (cond_holds(c, cc))                                 \
+			branch_to(c, branch_rel_target(i));            \
+	}
+#define CONDITIONS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) \
+	X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+CONDITIONS(JCC_FORM)
+
+static void op_jmp_rel(struct cpu *c, const struct insn *i)
+{
+	branch_to(c, branch_rel_target(i));
+}
+
+static void op_call_rel(struct cpu *c, const struct insn *i)
+{
+	uint32_t target = branch_rel_target(i);
+
+	branch_check(c, target);
+	stack_push(c, i->opsize, c->eip);
+	c->eip = target;
 }
 
 /* JMP rel and JMP r/m: Jb/Jz read as their target, Ev as the new EIP. */
@@ -103,4 +136,23 @@ void op_jcxz(struct cpu *c, const struct insn *i)
 {
 	if (count_read(c, i) == 0)
 		branch_to(c, opnd_read(c, i, 0));
+}
+
+/* Relative Jcc, JMP and CALL get handlers with the target computed directly. */
+insn_handler *branch_specialize(const struct insn *i)
+{
+#define JCC_ROW(cc) op_jcc_##cc,
+	static insn_handler *const jcc[16] = { CONDITIONS(JCC_ROW) };
+#undef JCC_ROW
+	uint8_t f = i->desc->operand[0];
+
+	if (f != OPF_Jb && f != OPF_Jz)
+		return NULL;
+	if (i->desc->exec == op_jcc)
+		return jcc[i->opcode & 0xf];
+	if (i->desc->exec == op_jmp)
+		return op_jmp_rel;
+	if (i->desc->exec == op_call)
+		return op_call_rel;
+	return NULL;
 }

@@ -3,12 +3,48 @@
  * XCHG, XLAT, NOP, BOUND and the undefined-opcode instructions. Each is a
  * read of its source operands, then the writes, so a fault changes nothing.
  */
+#include <stddef.h>
+
 #include "interp.h"
 #include "mem.h"
 
 void op_mov(struct cpu *c, const struct insn *i)
 {
 	opnd_write(c, i, 0, opnd_read(c, i, 1));
+}
+
+/* MOV with 32-bit register, immediate and ModRM memory operands resolved. */
+static void op_mov_rr32(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = c->gpr[i->oreg[1]];
+}
+
+static void op_mov_ri32(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = i->imm;
+}
+
+static void op_mov_rm32(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = mem_read32(c, i->seg, insn_ea(c, i));
+}
+
+static void op_mov_mr32(struct cpu *c, const struct insn *i)
+{
+	mem_write32(c, i->seg, insn_ea(c, i), c->gpr[i->oreg[1]]);
+}
+
+insn_handler *move_specialize(const struct insn *i)
+{
+	static insn_handler *const forms[6][6] = {
+		[OPND_REG32] = { [OPND_REG32] = op_mov_rr32, [OPND_IMM] = op_mov_ri32,
+				 [OPND_MEM] = op_mov_rm32 },
+		[OPND_MEM] = { [OPND_REG32] = op_mov_mr32 },
+	};
+
+	if (i->desc->exec != op_mov || i->osize[0] != 4 || i->osize[1] != 4)
+		return NULL;
+	return forms[i->okind[0]][i->okind[1]];
 }
 
 /* Reading a narrower form already zero-extends. */
