@@ -12,6 +12,7 @@
 #include "machine.h"
 #include "mem.h"
 #include "seg.h"
+#include "task.h"
 
 enum exc_class { CLASS_BENIGN, CLASS_CONTRIBUTORY, CLASS_PAGE_FAULT };
 
@@ -126,7 +127,7 @@ static bool gate_kind_ok(unsigned kind)
 	       kind == SYS_INT32 || kind == SYS_TRAP32;
 }
 
-/* Read and check the IDT gate; false for a task gate (not supported). */
+/* Read and check the IDT gate; false for a task gate (g->sel: its TSS). */
 static bool exc_read_gate(struct cpu *c, int vector, enum int_kind kind, uint32_t ext, struct gate *g)
 {
 	uint32_t at = (uint32_t)vector * 8, err = at + 2 + ext;
@@ -149,7 +150,22 @@ static bool exc_read_gate(struct cpu *c, int vector, enum int_kind kind, uint32_
 	return desc_kind(&d) != SYS_TASK;
 }
 
-/* Protected mode through an interrupt or trap gate. */
+/* Through a task gate: the whole state is the new task's; an exception's
+ * error code goes on its stack. */
+static void exc_deliver_task(struct cpu *c, int vector, enum int_kind kind, uint32_t flags_image,
+			     uint16_t tss_sel)
+{
+	struct task_event ev = {
+		.ext = kind == INT_EXCEPTION || kind == INT_EXTERNAL,
+		.flags = flags_image,
+		.push_err = kind == INT_EXCEPTION && exc_has_error_code(vector),
+		.err = c->exc.err,
+	};
+
+	task_switch_event(c, tss_sel, &ev);
+}
+
+/* Protected mode through an interrupt or trap gate, or a task gate. */
 static void exc_deliver_pm(struct cpu *c, int vector, enum int_kind kind, uint32_t flags_image)
 {
 	uint32_t ext = kind == INT_EXCEPTION || kind == INT_EXTERNAL;
@@ -158,7 +174,7 @@ static void exc_deliver_pm(struct cpu *c, int vector, enum int_kind kind, uint32
 	struct far_stack st;
 
 	if (!exc_read_gate(c, vector, kind, ext, &g)) {
-		machine_unsupported(c->m, "task gate in the IDT (vector %d): task switch not supported", vector);
+		exc_deliver_task(c, vector, kind, flags_image, g.sel);
 		return;
 	}
 	seg_check_gate_target(c, g.sel, &cs, ext);

@@ -2,14 +2,15 @@
  * Far control transfers of the reference interpreter: JMP/CALL far (to
  * code segments and through call gates, with the inner-stack switch and
  * parameter copy), RET far and IRET (to the same or an outer level), and
- * INT n / INT3 / INTO / INT1. On entry c->eip is the next instruction's.
- * Every check and every push is made before CS, EIP or ESP changes.
+ * INT n / INT3 / INTO / INT1; task switches are vmm/task.c's. On entry
+ * c->eip is the next instruction's. Every check and every push is made before CS, EIP or ESP changes.
  */
 #include "exception.h"
 #include "interp.h"
 #include "machine.h"
 #include "mem.h"
 #include "seg.h"
+#include "task.h"
 
 static bool far_real(const struct cpu *c)
 {
@@ -83,22 +84,21 @@ static void far_open_gate(struct cpu *c, uint16_t sel, const struct desc *gd,
 	seg_check_gate_target(c, g->sel, cs, 0);
 }
 
-/* The descriptor a protected-mode far JMP/CALL names, or false when the
- * transfer is a task switch (reported, not supported). */
+/* The descriptor a protected-mode far JMP/CALL names, or false when it
+ * names a task (an available TSS or a task gate). A busy TSS is #GP. */
 static bool far_fetch_target(struct cpu *c, uint16_t sel, struct desc *d)
 {
+	unsigned kind;
+
 	if (SEL_IS_NULL(sel))
 		cpu_raise(c, EXC_GP, 0);
 	desc_fetch_or_raise(c, sel, d, EXC_GP, 0);
-	if (desc_is_code(d) || desc_kind(d) == SYS_CALL16 || desc_kind(d) == SYS_CALL32)
+	kind = desc_kind(d);
+	if (desc_is_code(d) || kind == SYS_CALL16 || kind == SYS_CALL32)
 		return true;
-	switch (desc_kind(d)) {
-	case SYS_TASK: case SYS_TSS16: case SYS_TSS32:
-		machine_unsupported(c->m, "far transfer to selector %#x: task switch not supported", sel);
+	if (kind == SYS_TASK || kind == SYS_TSS16 || kind == SYS_TSS32)
 		return false;
-	default:
-		cpu_raise(c, EXC_GP, SEL_ERR(sel));
-	}
+	cpu_raise(c, EXC_GP, SEL_ERR(sel));
 }
 
 static void jmp_far_pm(struct cpu *c, uint16_t sel, uint32_t off, int opsize)
@@ -106,8 +106,10 @@ static void jmp_far_pm(struct cpu *c, uint16_t sel, uint32_t off, int opsize)
 	struct desc d, cs;
 	struct call_gate g;
 
-	if (!far_fetch_target(c, sel, &d))
+	if (!far_fetch_target(c, sel, &d)) {
+		task_far_transfer(c, sel, &d, TASK_JMP);
 		return;
+	}
 	if (desc_is_code(&d)) {
 		far_check_code(c, sel, &d);
 		far_check_eip(c, far_cut(opsize, off), desc_limit(&d));
@@ -184,8 +186,10 @@ static void call_far_pm(struct cpu *c, uint16_t sel, uint32_t off, int opsize)
 	struct desc d, cs;
 	struct call_gate g;
 
-	if (!far_fetch_target(c, sel, &d))
+	if (!far_fetch_target(c, sel, &d)) {
+		task_far_transfer(c, sel, &d, TASK_CALL);
 		return;
+	}
 	if (desc_is_code(&d)) {
 		far_check_code(c, sel, &d);
 		call_same_level(c, sel, &d, far_cut(opsize, off), opsize);
@@ -379,7 +383,7 @@ void op_iret(struct cpu *c, const struct insn *i)
 	} else if (cpu_vm86(c)) {
 		machine_unsupported(c->m, "IRET in virtual-8086 mode: V86 mode not supported");
 	} else if (c->eflags & F_NT) {
-		machine_unsupported(c->m, "IRET with NT set: task return not supported");
+		task_return(c);
 	} else {
 		iret_pm(c, &st, i->opsize);
 	}
