@@ -287,15 +287,21 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b.store_seen, 0))
 			break;
 	}
+	if (__builtin_expect(b.insns[n - 1].desc->attr & A_IOPL, 0))
+		block_epoch_advance(m); /* a device may have written RAM */
 	return true;
 }
 
-/* A block runs up to the budget's end or the next timer deadline, whichever is first. */
+/*
+ * A block runs up to the budget's end or the next timer deadline, whichever
+ * is first, and at least one instruction (as the one-at-a-time loop does
+ * after running the timers due, even one re-armed for now).
+ */
 static uint64_t interp_block_budget(const struct machine *m, uint64_t end)
 {
 	uint64_t stop = m->timers.next < end ? m->timers.next : end;
 
-	return stop - m->icount;
+	return stop > m->icount ? stop - m->icount : 1;
 }
 
 /*
@@ -314,8 +320,10 @@ static void interp_loop(struct machine *m, uint64_t end)
 			machine_request_stop(m, STOP_BUDGET);
 			break;
 		}
-		if (__builtin_expect(m->icount >= m->timers.next, 0))
+		if (__builtin_expect(m->icount >= m->timers.next, 0)) {
 			timer_run_due(m);
+			block_epoch_advance(m); /* a device may have written RAM */
+		}
 		if (__builtin_expect(interp_needs_care(c), 0))
 			interp_step_careful(m, &i, end);
 		else if (__builtin_expect(m->trace & TRACE_EXEC, 0) ||
@@ -361,6 +369,7 @@ static enum stop_reason interp_run(struct machine *m, uint64_t budget)
 
 	c->m = m;
 	m->stop = STOP_NONE;
+	block_epoch_advance(m); /* RAM may have been loaded or patched since the last run */
 	c->exc_jmp = &env;
 	if (setjmp(env))
 		interp_recover(m, &end);

@@ -9,12 +9,14 @@
  * the CS limit, CPL, EFLAGS.TF/IF or pending events), at the end of its
  * page or of the CS limit, or at BLOCK_INSNS_MAX.
  *
- * Exact under self-modifying code without trusting every writer of guest
- * memory: a block is compared with the code bytes in RAM each time it is
- * entered (loaders, the harness and DMA may write RAM directly), and a
- * guest store into a page that holds cached code is kept off the TLB's
- * fast path (vmm/mmu.c) and noted here, so the running block ends after
- * the storing instruction and the next one is checked again.
+ * Exact under self-modifying code: a block is compared with the code
+ * bytes in RAM when it is entered for the first time in an epoch. The
+ * epoch advances whenever guest RAM may have changed under decoded code:
+ * a guest store into a page that holds cached code (kept off the TLB's
+ * fast path by vmm/mmu.c and noted here; it also ends the running block
+ * after the storing instruction), a new run (loaders and the harness
+ * write RAM directly between runs), and device activity (I/O
+ * instructions, timers: DMA).
  *
  * Storage is a direct-mapped table of blocks over a pool of instructions
  * and bytes; when the pool is full everything is dropped at once.
@@ -44,6 +46,7 @@ struct block {
 	uint16_t nbytes;
 	uint8_t n;          /* instructions; 0: an empty slot */
 	bool code32;
+	uint32_t epoch;     /* when the bytes were last found unchanged in RAM */
 	struct insn *insns;
 	uint8_t *bytes;     /* the code as decoded */
 };
@@ -53,6 +56,7 @@ struct block_cache {
 	struct insn insns[POOL_INSNS];
 	uint8_t bytes[POOL_BYTES];
 	uint32_t insns_used, bytes_used;
+	uint32_t epoch;
 	bool store_seen;
 	uint32_t pages;     /* bits in code_pages: one per 4 KiB of RAM */
 	uint64_t *code_pages;
@@ -100,8 +104,18 @@ bool block_page_has_code(const struct machine *m, uint32_t pa)
 
 void block_note_store(struct machine *m, uint32_t pa, uint32_t len)
 {
-	if (len && (block_page_has_code(m, pa) || block_page_has_code(m, pa + len - 1)))
-		((struct block_cache *)m->blocks)->store_seen = true;
+	struct block_cache *bc = m->blocks;
+
+	if (len && (block_page_has_code(m, pa) || block_page_has_code(m, pa + len - 1))) {
+		bc->store_seen = true;
+		bc->epoch++;
+	}
+}
+
+void block_epoch_advance(struct machine *m)
+{
+	if (m->blocks)
+		m->blocks->epoch++;
 }
 
 /* From now on stores into the page go the slow way, where they are noted. */
@@ -177,7 +191,7 @@ static struct block *block_build(struct machine *m, struct block_cache *bc, uint
 		return NULL;
 	*b = (struct block){
 		.pa = pa, .eip = eip, .last = eip + nbytes - 1, .nbytes = (uint16_t)nbytes,
-		.n = (uint8_t)n, .code32 = code32,
+		.n = (uint8_t)n, .code32 = code32, .epoch = bc->epoch,
 		.insns = &bc->insns[bc->insns_used], .bytes = &bc->bytes[bc->bytes_used],
 	};
 	memcpy(b->bytes, m->ram + pa, nbytes);
@@ -201,11 +215,21 @@ static uint32_t block_room(const struct seg *cs, uint32_t eip)
 	return to_limit < to_page ? (uint32_t)to_limit : to_page;
 }
 
-static bool block_matches(const struct block *b, const struct machine *m, uint32_t pa,
+/* Same key, inside the CS limit, and the same bytes as RAM holds now. */
+static bool block_matches(struct block *b, const struct machine *m, uint32_t pa,
 			  uint32_t eip, bool code32)
 {
-	return b->n && b->pa == pa && b->eip == eip && b->code32 == code32 &&
-	       b->last <= m->cpu.seg[SR_CS].limit && !memcmp(m->ram + pa, b->bytes, b->nbytes);
+	uint32_t epoch = m->blocks->epoch;
+
+	if (!b->n || b->pa != pa || b->eip != eip || b->code32 != code32 ||
+	    b->last > m->cpu.seg[SR_CS].limit)
+		return false;
+	if (b->epoch != epoch) {
+		if (memcmp(m->ram + pa, b->bytes, b->nbytes))
+			return false;
+		b->epoch = epoch;
+	}
+	return true;
 }
 
 bool block_find(struct machine *m, struct block_view *v)

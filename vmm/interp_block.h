@@ -40,6 +40,15 @@ bool block_page_has_code(const struct machine *m, uint32_t pa);
 /* A store of len bytes at physical pa went to RAM (slow path, A/D bits). */
 void block_note_store(struct machine *m, uint32_t pa, uint32_t len);
 
+/*
+ * Guest RAM may have changed by other means than CPU stores: every block
+ * is compared with RAM again at its next entry. The run loop calls this
+ * as a run starts (loaders and the harness write RAM between runs), after
+ * I/O instructions and after timers (device models); a device that writes
+ * RAM at any other moment must call it (or block_note_store) itself.
+ */
+void block_epoch_advance(struct machine *m);
+
 /* Make a decoded instruction ready to run: operands resolved, handler chosen (vmm/interp.c). */
 void interp_prepare(struct insn *i);
 
