@@ -6,6 +6,8 @@
 #   -M isapc -cpu pentium3 -m 256 -accel tcg -nographic -no-reboot
 # (8259 PIC, 8254 PIT, 16550A, no APIC, no PCI; QEMU also runs SeaBIOS
 # first, which doppel does not need: that time is in QEMU's figure).
+# Beside the wall time, the CPU time (user + system) of the whole run from
+# /usr/bin/time: on a shared machine that is the steadier figure.
 #   usage: bench/linux.sh path/to/doppel [engines...]   (default: interp bt de)
 set -u
 DOPPEL=${1:?usage: bench/linux.sh path/to/doppel [engines...]}
@@ -25,7 +27,7 @@ time_to_last() {
 	shift
 	rm -f "$TMP/t"
 	t0=$(now)
-	"$@" 2>"$TMP/$name.err" | while IFS= read -r line; do
+	/usr/bin/time -f '%U %S' -o "$TMP/$name.cpu" "$@" 2>"$TMP/$name.err" | while IFS= read -r line; do
 		printf '%s\n' "$line" >>"$TMP/$name.out"
 		case $line in *"$LAST"*) now >"$TMP/t" ;; esac
 	done
@@ -36,16 +38,29 @@ time_to_last() {
 	fi
 }
 
+# cpu_of NAME: user + system seconds of the last run of NAME.
+cpu_of() {
+	awk '/^[0-9.]+ [0-9.]+$/ { printf "%.2f", $1 + $2; ok = 1 } END { if (!ok) printf "-" }' \
+		"$TMP/$1.cpu" 2>/dev/null || printf -- -
+}
+
+# ratio A B: A / B, or "-" when either is missing.
+ratio() {
+	case "$1$2" in *-*) printf -- - ;; *) awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' ;; esac
+}
+
 q=$(time_to_last qemu qemu-system-i386 -M isapc -cpu pentium3 -m 256 -accel tcg \
 	-nographic -no-reboot -kernel "$DIR/bzImage" -initrd "$DIR/initrd.img" -append "$APPEND")
 printf 'Linux boot to "%s" (Debian 12 686 kernel, busybox initramfs, 256 MiB)\n' "$LAST"
-printf '%-8s %10s %14s %s\n' engine seconds "vs qemu-tcg" note
-printf '%-8s %10s %14s %s\n' qemu "$q" 1.00 "qemu-system-i386 -M isapc -cpu pentium3 -accel tcg"
+qc=$(cpu_of qemu)
+printf '%-8s %9s %8s %9s %8s  %s\n' engine "wall s" ratio "cpu s" ratio note
+printf '%-8s %9s %8s %9s %8s  %s\n' qemu "$q" 1.00 "$qc" 1.00 \
+	"qemu-system-i386 -M isapc -cpu pentium3 -accel tcg"
 for e in $ENGINES; do
 	t=$(time_to_last "$e" "$DOPPEL" run --engine "$e" -m 256 -kernel "$DIR/bzImage" \
 		-initrd "$DIR/initrd.img" -append "$APPEND" --max-insns 40000000000 --stats)
 	note=$(grep -m1 -o 'unknown engine.*\|guest instructions.*\|budget spent.*' "$TMP/$e.err" | head -n1)
-	ratio=-
-	case "$t$q" in *-*) ;; *) ratio=$(awk -v a="$t" -v b="$q" 'BEGIN { printf "%.2f", a / b }') ;; esac
-	printf '%-8s %10s %14s %s\n' "$e" "$t" "$ratio" "$note"
+	c=$(cpu_of "$e")
+	[ "$t" = - ] && c=-
+	printf '%-8s %9s %8s %9s %8s  %s\n' "$e" "$t" "$(ratio "$t" "$q")" "$c" "$(ratio "$c" "$qc")" "$note"
 done
