@@ -1,9 +1,11 @@
 /*
  * Direct execution (the paper's VMM half): guest CPL 3 code runs natively
- * on the host CPU, in 32-bit compatibility mode inside this process, over
- * a shadow of the guest's user address space in the low 4 GiB. Every trap
- * comes back as a signal and becomes either a hidden fault (resume) or a
- * guest event (stop with the exact guest state).
+ * on the host CPU, in 32-bit compatibility mode inside a stub process
+ * forked from the monitor, over a shadow of the guest's user address space
+ * in the stub's low 4 GiB. Every trap comes back as a signal and becomes
+ * either a hidden fault (resume), an instruction for the interpreter, or a
+ * guest event (stop with the exact guest state). vmm/de_host.h has the
+ * host-side contract and the isolation argument.
  */
 #ifndef DOPPEL_DE_H
 #define DOPPEL_DE_H
@@ -18,23 +20,34 @@ struct de_event {
 	int vector;        /* exception or INT n vector */
 	uint32_t err;      /* error code, where the vector has one */
 	bool software;     /* INT n / INT3 / INTO: EIP is past the instruction */
+	bool trap;         /* #DB single-step trap: EIP is past the instruction */
+	uint8_t insn_len;  /* software: length of the INT instruction */
 	uint32_t cr2;      /* for #PF */
 };
 
 enum de_exit {
 	DE_EVENT,      /* *ev holds the event; struct cpu is the state at it */
-	DE_NOT_EXACT,  /* native execution would not be exact here (the paper's rule) */
+	DE_NOT_EXACT,  /* native execution would not be exact here (the paper's
+			* rule), or the instruction at EIP trapped and only the
+			* interpreter knows its guest meaning: run it on interp */
 	DE_ERROR,      /* the host refused something (message in m->error) */
+	DE_PREEMPTED,  /* the time slice ended (a guest loop that never traps):
+			* the state is at an instruction boundary, no event */
 };
 
-/* Once per process (signals, alternate stack, LDT, user dispatch). -1 on failure. */
+/*
+ * Start (or restart, for a machine with other RAM) the native stub for m.
+ * -1 with the reason in m->error. de_run_user needs it first.
+ */
 int de_init(struct machine *m);
 /* Is native execution exact for the CPU's current state? */
 bool de_exact(const struct cpu *c);
 /* Run c's CPL 3 code natively until the first guest-visible event. */
 enum de_exit de_run_user(struct machine *m, struct de_event *ev);
-/* The guest changed its address space (CR3 load, INVLPG, mode change). */
+/* Drop the whole shadow (the shadow also follows the interpreter's TLB by itself). */
 void de_flush(struct machine *m);
+/* Deliver ev through the guest's IDT, as the interpreter would. */
+void de_deliver(struct machine *m, const struct de_event *ev);
 
 extern const struct engine engine_de;
 

@@ -1,0 +1,357 @@
+/*
+ * Specifications of direct execution (vmm/de*.c): guest CPL 3 code run
+ * natively in the stub comes back with exact registers, flags and x87
+ * state; host traps become the guest's events (INT n, #UD, #DE, #PF with
+ * the guest's error code and CR2) or instructions for the interpreter
+ * (HLT, CPUID, RDTSC, segment-limit faults); the shadow sets the guest's
+ * accessed and dirty bits as the hardware does; random code never hurts
+ * the monitor.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/de.h"
+#include "vmm/interp.h"
+#include "vmm/machine.h"
+#include "vmm/mem.h"
+
+#define RAM_SIZE (4u << 20)
+#define CODE 0x110000u /* TLB slot 0x10: clear of DATA's slots */
+#define DATA 0x200000u
+#define STACK_TOP 0x180000u
+#define PD 0x300000u
+#define PT 0x301000u
+#define SCRATCH 0x00400000u /* above the 4 MiB the page table maps */
+
+static struct machine *m;
+static struct cpu *c;
+
+static void put32(uint32_t pa, uint32_t v) { memcpy(m->ram + pa, &v, 4); }
+static uint32_t get32(uint32_t pa) { uint32_t v; memcpy(&v, m->ram + pa, 4); return v; }
+
+static struct seg flat(uint16_t sel, uint8_t access)
+{
+	return (struct seg){ .sel = sel, .attr = 0xc000 | access, .base = 0, .limit = 0xffffffffu };
+}
+
+/* One machine (and so one stub) for the whole group. */
+static int group_setup(void **state)
+{
+	(void)state;
+	m = calloc(1, sizeof(*m));
+	return machine_init(m, RAM_SIZE);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	machine_free(m);
+	free(m);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(m->ram, 0, RAM_SIZE);
+	machine_reset(m);
+	c = &m->cpu;
+	c->m = m;
+	c->cr0 = CR0_PE | CR0_ET | CR0_NE;
+	c->cpl = 3;
+	c->seg[SR_CS] = flat(0x1b, 0xfa);
+	for (int s = 0; s < 6; s++)
+		if (s != SR_CS)
+			c->seg[s] = flat(0x23, 0xf2);
+	c->eflags = F_FIXED1 | F_IF;
+	c->eip = CODE;
+	c->gpr[ESP] = STACK_TOP;
+	assert_int_equal(de_init(m), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	de_flush(m);
+	return 0;
+}
+
+static void code(const char *bytes, size_t n)
+{
+	memcpy(m->ram + CODE, bytes, n);
+}
+#define CODE_OF(s) code(s, sizeof(s) - 1)
+
+/* Identity-map the first 4 MiB for user read/write, PTEs with A/D clear. */
+static void paging_on(void)
+{
+	for (uint32_t i = 0; i < 1024; i++)
+		put32(PT + 4 * i, (i << 12) | 7);
+	put32(PD, PT | 7);
+	c->cr3 = PD;
+	c->cr0 |= CR0_PG;
+	tlb_flush_all(c, true); /* as MOV CR0 would */
+}
+
+static enum de_exit run(struct de_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	return de_run_user(m, ev);
+}
+
+static void user_code_computes_and_stops_at_hlt_with_exact_registers(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	/* mov eax,5; mov ecx,7; imul eax,ecx; add eax,1; mov edi,-1; inc edi; stc; std; hlt */
+	CODE_OF("\xb8\x05\x00\x00\x00\xb9\x07\x00\x00\x00\x0f\xaf\xc1\x83\xc0\x01"
+		"\xbf\xff\xff\xff\xff\x47\xf9\xfd\xf4");
+	assert_int_equal(run(&ev), DE_NOT_EXACT);
+	assert_int_equal(c->eip, CODE + 24);
+	assert_int_equal(c->gpr[EAX], 36);
+	assert_int_equal(c->gpr[ECX], 7);
+	assert_int_equal(c->gpr[EDI], 0);
+	assert_int_equal(c->gpr[ESP], STACK_TOP);
+	assert_int_equal(c->eflags & (F_CF | F_ZF | F_DF | F_IF), F_CF | F_ZF | F_DF | F_IF);
+}
+
+static void the_stack_and_memory_are_guest_ram(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	/* push 0x12345678; pop ebx; mov [DATA], ebx; int 0x80 */
+	CODE_OF("\x68\x78\x56\x34\x12\x5b\x89\x1d\x00\x00\x20\x00\xcd\x80");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EBX], 0x12345678);
+	assert_int_equal(get32(DATA), 0x12345678);
+	assert_int_equal(get32(STACK_TOP - 4), 0x12345678);
+}
+
+static void int_0x80_and_int_0x21_are_software_interrupts_past_the_instruction(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	CODE_OF("\xcd\x80\xcd\x21");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, 0x80);
+	assert_true(ev.software);
+	assert_int_equal(ev.insn_len, 2);
+	assert_int_equal(c->eip, CODE + 2);
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, 0x21);
+	assert_true(ev.software);
+	assert_int_equal(c->eip, CODE + 4);
+}
+
+static void int3_is_a_one_byte_software_exception(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	CODE_OF("\x90\xcc");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_BP);
+	assert_int_equal(ev.insn_len, 1);
+	assert_int_equal(c->eip, CODE + 2);
+}
+
+static void ud2_is_invalid_opcode_at_the_instruction(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	CODE_OF("\x90\x0f\x0b");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_UD);
+	assert_false(ev.software);
+	assert_int_equal(c->eip, CODE + 1);
+}
+
+static void divide_by_zero_is_divide_error(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	CODE_OF("\xb8\x01\x00\x00\x00\x31\xc9\xf7\xf1"); /* mov eax,1; xor ecx,ecx; div ecx */
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_DE);
+	assert_int_equal(c->eip, CODE + 7);
+}
+
+static void cpuid_traps_to_the_interpreter_which_answers_with_the_guest_model(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	CODE_OF("\xb8\x01\x00\x00\x00\x0f\xa2\xcd\x80"); /* mov eax,1; cpuid; int 0x80 */
+	assert_int_equal(run(&ev), DE_NOT_EXACT);
+	assert_int_equal(c->eip, CODE + 5);
+	engine_interp.run(m, 1);
+	assert_int_equal(c->eip, CODE + 7);
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EAX], 0x683); /* family 6, model 8 */
+}
+
+static void rdtsc_traps_to_the_interpreter(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	CODE_OF("\x0f\x31\xcd\x80");
+	assert_int_equal(run(&ev), DE_NOT_EXACT);
+	assert_int_equal(c->eip, CODE);
+	engine_interp.run(m, 1);
+	assert_int_equal(c->eip, CODE + 2);
+	assert_int_equal(run(&ev), DE_EVENT);
+}
+
+static void an_unmapped_guest_page_is_a_guest_page_fault_with_cr2(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	CODE_OF("\xa1\x10\x00\x40\x00"); /* mov eax, [SCRATCH + 0x10] */
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_PF);
+	assert_int_equal(ev.err, PF_U);
+	assert_int_equal(ev.cr2, SCRATCH + 0x10);
+	assert_int_equal(c->eip, CODE);
+}
+
+static void a_write_to_a_read_only_page_is_a_protection_page_fault(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	put32(PT + 4 * (DATA >> 12 & 0x3ff), DATA | 5); /* user, read-only */
+	/* mov eax,[DATA]; mov [DATA],eax */
+	CODE_OF("\xa1\x00\x00\x20\x00\xa3\x00\x00\x20\x00");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_PF);
+	assert_int_equal(ev.err, PF_P | PF_W | PF_U);
+	assert_int_equal(ev.cr2, DATA);
+	assert_int_equal(c->eip, CODE + 5);
+}
+
+static void accessed_and_dirty_bits_are_set_as_the_hardware_sets_them(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	/* mov eax,[DATA]; mov [DATA+0x1000],eax; int 0x80 */
+	CODE_OF("\xa1\x00\x00\x20\x00\xa3\x00\x10\x20\x00\xcd\x80");
+	assert_int_equal(run(&ev), DE_EVENT);
+	uint32_t read_pte = get32(PT + 4 * (DATA >> 12 & 0x3ff));
+	uint32_t write_pte = get32(PT + 4 * ((DATA + 0x1000) >> 12 & 0x3ff));
+	assert_int_equal(read_pte & 0x60, 0x20);   /* A, not D */
+	assert_int_equal(write_pte & 0x60, 0x60);  /* A and D */
+	assert_int_equal(get32(PD) & 0x20, 0x20);
+}
+
+static void a_segment_with_a_limit_faults_at_the_limit(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	c->seg[SR_DS] = (struct seg){ .sel = 0x2f, .attr = 0x40f2, .base = DATA, .limit = 0xfff };
+	put32(DATA + 0xffc, 0xcafef00d);
+	/* mov eax,[0xffc]; mov ebx,[0xffe] */
+	CODE_OF("\xa1\xfc\x0f\x00\x00\x8b\x1d\xfe\x0f\x00\x00");
+	assert_int_equal(run(&ev), DE_NOT_EXACT); /* #GP natively: interp raises the guest's */
+	assert_int_equal(c->gpr[EAX], 0xcafef00d);
+	assert_int_equal(c->eip, CODE + 5);
+}
+
+static void sixteen_bit_code_runs_through_the_ldt(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	c->seg[SR_CS] = (struct seg){ .sel = 0x2b, .attr = 0x00fa, .base = CODE, .limit = 0xffff };
+	c->eip = 0;
+	c->gpr[EAX] = 0xffff0000u;
+	/* mov ax, 0x1234 (16-bit: B8 iw); int 0x80 */
+	CODE_OF("\xb8\x34\x12\xcd\x80");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EAX], 0xffff1234u);
+	assert_int_equal(c->eip, 5);
+}
+
+static void x87_state_survives_entry_and_exit(void **state)
+{
+	struct de_event ev;
+	static const uint8_t one_and_half[10] = { 0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0x3f };
+	(void)state;
+	c->fpu.fcw = 0x37f;
+	c->fpu.fsw = 7 << 11; /* TOP = 7 */
+	c->fpu.ftw = 0x3fff;  /* physical 7 valid, the rest empty */
+	memcpy(c->fpu.st[7], one_and_half, 10);
+	/* fadd st0,st0; fstp dword [DATA]; int 0x80 */
+	CODE_OF("\xd8\xc0\xd9\x1d\x00\x00\x20\x00\xcd\x80");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(get32(DATA), 0x40400000u); /* 3.0f */
+	assert_int_equal((c->fpu.fsw >> 11) & 7, 0);
+	assert_int_equal(c->fpu.ftw, 0xffff);
+	assert_int_equal(c->fpu.fcw, 0x37f);
+}
+
+static uint32_t rng_state = 12345;
+static uint32_t rng(void)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return rng_state >> 8;
+}
+
+/* Random bytes natively: every run ends in a return, never in a crash. */
+static void random_code_always_comes_back(void **state)
+{
+	unsigned counts[4] = { 0 };
+	(void)state;
+	for (int n = 0; n < 10000; n++) {
+		struct de_event ev;
+		for (int i = 0; i < 64; i++)
+			m->ram[CODE + i] = (uint8_t)rng();
+		for (int r = 0; r < 8; r++)
+			c->gpr[r] = rng() % RAM_SIZE;
+		c->gpr[ESP] = STACK_TOP;
+		c->eip = CODE;
+		c->eflags = F_FIXED1 | F_IF | (rng() & F_ARITH);
+		for (int s = 0; s < 6; s++)
+			c->seg[s] = s == SR_CS ? flat(0x1b, 0xfa) : flat(0x23, 0xf2);
+		memset(&c->fpu, 0, sizeof(c->fpu));
+		c->fpu.fcw = 0x37f;
+		c->fpu.ftw = 0xffff;
+		c->exc.vector = -1;
+		enum de_exit r = run(&ev);
+		counts[r]++;
+		if (r == DE_ERROR)
+			assert_int_equal(de_init(m), 0); /* the stub may have died: restart */
+	}
+	printf("random: %u events, %u for interp, %u errors, %u preempted\n",
+	       counts[DE_EVENT], counts[DE_NOT_EXACT], counts[DE_ERROR], counts[DE_PREEMPTED]);
+	assert_int_equal(counts[0] + counts[1] + counts[2] + counts[3], 10000);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(user_code_computes_and_stops_at_hlt_with_exact_registers),
+		T(the_stack_and_memory_are_guest_ram),
+		T(int_0x80_and_int_0x21_are_software_interrupts_past_the_instruction),
+		T(int3_is_a_one_byte_software_exception),
+		T(ud2_is_invalid_opcode_at_the_instruction),
+		T(divide_by_zero_is_divide_error),
+		T(cpuid_traps_to_the_interpreter_which_answers_with_the_guest_model),
+		T(rdtsc_traps_to_the_interpreter),
+		T(an_unmapped_guest_page_is_a_guest_page_fault_with_cr2),
+		T(a_write_to_a_read_only_page_is_a_protection_page_fault),
+		T(accessed_and_dirty_bits_are_set_as_the_hardware_sets_them),
+		T(a_segment_with_a_limit_faults_at_the_limit),
+		T(sixteen_bit_code_runs_through_the_ldt),
+		T(x87_state_survives_entry_and_exit),
+		T(random_code_always_comes_back),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,338 @@
+/*
+ * Direct execution (engine `de`), the paper's trap-and-emulate VMM: guest
+ * CPL 3 code runs natively in the stub (vmm/de_signal.c) wherever that is
+ * exact, and everything else -- CPL 0, real mode, states the host cannot
+ * reproduce, and every instruction whose trap only the interpreter can
+ * give a guest meaning to -- runs on `interp`. A trap comes back as a
+ * hidden fault (the shadow fills and the guest resumes), as a guest event
+ * delivered through the guest's IDT with the interpreter's exception
+ * machinery, or as "run this one instruction on interp" (I/O, HLT, CLI,
+ * far transfers, segment loads with guest selectors, CPUID, RDTSC).
+ *
+ * Native instructions are not counted in m->icount: the host cannot count
+ * them. Only the instructions interp runs advance the virtual clock.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "de.h"
+#include "de_host.h"
+#include "exception.h"
+
+#define DR6_BS 0x4000u
+#define DE_USER_CHUNK 256
+#define SIGSYS_USER_DISPATCH 2 /* si_code of a syscall-user-dispatch SIGSYS */
+
+/*
+ * EFLAGS bits the guest's native code owns: what sigreturn lets the stub
+ * set and what CPL 3 code changes by itself. IF and IOPL stay the host's
+ * (PUSHF shows them: the paper's non-virtualizable flag reads).
+ */
+#define DE_NATIVE_FLAGS (F_ARITH | F_DF | F_TF | F_AC)
+
+/* How a hardware trap number becomes a guest event. */
+enum de_how { HOW_INTERP, HOW_FAULT, HOW_TRAP, HOW_SOFT, HOW_PF, HOW_GP };
+
+/*
+ * #NP, #SS, #TS, #AC, #MF and the rest: the faulting instruction runs on
+ * interp, which gives the guest's answer (a host selector's #NP means
+ * nothing to the guest; #AC depends on the guest's CR0.AM; #MF on CR0.NE).
+ */
+static const uint8_t de_how_by_trapno[32] = {
+	[EXC_DE] = HOW_FAULT, [EXC_DB] = HOW_TRAP, [EXC_BP] = HOW_SOFT, [EXC_OF] = HOW_SOFT,
+	[EXC_BR] = HOW_FAULT, [EXC_UD] = HOW_FAULT, [EXC_GP] = HOW_GP, [EXC_PF] = HOW_PF,
+};
+
+static const char *const sreg_names[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
+
+/*
+ * The paper's rule, for this host: CPL 3 in protected mode, not V86,
+ * nothing pending or held off, no single step (interp steps exactly),
+ * IOPL < 3 (else POPF and IRET would change IF, and CLI/STI/IN/OUT would
+ * succeed, where the host's IOPL 0 behaves otherwise), NT clear
+ * (sigreturn cannot set it), AC only where the guest's CR0.AM lets it
+ * fault as the host's does, and no CR0.TS/EM (x87 code would run without
+ * #NM). IF may be clear: no interrupt could arrive natively anyway.
+ */
+bool de_exact(const struct cpu *c)
+{
+	uint32_t fl = c->eflags;
+
+	if (!cpu_pe(c) || cpu_vm86(c) || c->cpl != 3 || c->halted || c->shutdown)
+		return false;
+	if (c->int_shadow || c->pending.nmi || (c->pending.irq_line && (fl & F_IF)))
+		return false;
+	if (IOPL(fl) == 3 || (fl & (F_TF | F_NT)) || c->exc.vector >= 0)
+		return false;
+	if ((fl & F_AC) && !(c->cr0 & CR0_AM))
+		return false;
+	return !(c->cr0 & (CR0_TS | CR0_EM));
+}
+
+void de_flush(struct machine *m)
+{
+	de_shadow_flush(m);
+}
+
+static void de_regs_load(const struct cpu *c, struct de_shared *sh)
+{
+	memcpy(sh->regs.gpr, c->gpr, sizeof(c->gpr));
+	sh->regs.eip = c->eip;
+	sh->regs.eflags = (c->eflags & DE_NATIVE_FLAGS) | F_IF | F_FIXED1;
+	de_fpu_to_fx(&c->fpu, sh->fx);
+}
+
+static int de_error(struct machine *m, const char *fmt, unsigned a, unsigned b)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	snprintf(m->error, sizeof(m->error), "de: %s at EIP %08x", msg, m->cpu.eip);
+	return -1;
+}
+
+/* A segment register the host holds that the monitor did not load: the
+ * guest loaded it natively (or far-jumped), which no trap reported. */
+static int de_check_selectors(struct machine *m, const struct de_shared *sh)
+{
+	for (int s = 0; s < 6; s++)
+		if (sh->trap.sel_now[s] != sh->regs.sel[s]) {
+			char fmt[160];
+			snprintf(fmt, sizeof(fmt), "guest code loaded %s natively (host selector "
+				 "%%#x, expected %%#x): not virtualizable", sreg_names[s]);
+			return de_error(m, fmt, sh->trap.sel_now[s], sh->regs.sel[s]);
+		}
+	if (sh->trap.rip >= DE_LOW_TOP)
+		return de_error(m, "the stub trapped in its own code (RIP above 4 GiB, signal %u)",
+				(unsigned)sh->trap.signo, 0);
+	return 0;
+}
+
+/* The trap's state becomes the guest's: registers, native flags, x87. */
+static int de_regs_store(struct machine *m, const struct de_shared *sh)
+{
+	struct cpu *c = &m->cpu;
+
+	if (sh->trap.signo == 0)
+		return de_error(m, "the stub could not update the shadow (errno %u)", sh->trap.err, 0);
+	memcpy(c->gpr, sh->regs.gpr, sizeof(c->gpr));
+	c->eip = sh->regs.eip;
+	c->eflags = (c->eflags & ~(DE_NATIVE_FLAGS | F_RF)) | (sh->regs.eflags & DE_NATIVE_FLAGS);
+	de_fpu_from_fx(&c->fpu, sh->fx, c->seg[SR_CS].sel, c->seg[SR_DS].sel);
+	return de_check_selectors(m, sh);
+}
+
+static bool de_peek_code(struct machine *m, uint32_t eip, uint8_t *buf, unsigned n)
+{
+	return de_shadow_peek(m, m->cpu.seg[SR_CS].base + eip, buf, n);
+}
+
+static enum de_exit de_event_soft(struct de_event *ev, int vector, unsigned len)
+{
+	*ev = (struct de_event){ .vector = vector, .software = true, .insn_len = (uint8_t)len };
+	return DE_EVENT;
+}
+
+/* INT3/INTO (one byte) or INT 3/INT 4 (CD ib): the trap left EIP past it. */
+static enum de_exit de_soft_trap(struct machine *m, int vector, struct de_event *ev)
+{
+	uint8_t b[2];
+	uint8_t one = vector == EXC_BP ? 0xcc : 0xce;
+
+	if (de_peek_code(m, m->cpu.eip - 1, b + 1, 1) && b[1] == one)
+		return de_event_soft(ev, vector, 1);
+	if (de_peek_code(m, m->cpu.eip - 2, b, 2) && b[0] == 0xcd && b[1] == vector)
+		return de_event_soft(ev, vector, 2);
+	return de_error(m, "trap %u after an instruction that is not INT3/INTO/INT n", (unsigned)vector, 0),
+	       DE_ERROR;
+}
+
+/* INT n through a host gate of DPL 0 is #GP((n << 3) | 2) at the INT. */
+static enum de_exit de_general_protection(struct machine *m, uint32_t err, struct de_event *ev)
+{
+	uint8_t b[2];
+
+	if (de_peek_code(m, m->cpu.eip, b, 2) && b[0] == 0xcd && err == ((uint32_t)b[1] << 3 | 2)) {
+		m->cpu.eip += 2;
+		return de_event_soft(ev, b[1], 2);
+	}
+	return DE_NOT_EXACT;
+}
+
+/* A host page fault: a hidden fault (resume: *resume), or the guest's own. */
+static enum de_exit de_page_fault(struct machine *m, const struct de_trap *t,
+				  struct de_event *ev, bool *resume)
+{
+	struct cpu *c = &m->cpu;
+
+	switch (de_shadow_fill(m, (uint32_t)t->addr, t->err & PF_W)) {
+	case DE_FILL_MAPPED:
+		*resume = true;
+		return DE_EVENT;
+	case DE_FILL_GUEST_PF:
+		*ev = (struct de_event){ .vector = EXC_PF, .err = c->exc.err, .cr2 = c->exc.fault_lin };
+		c->exc.vector = -1;
+		return DE_EVENT;
+	default:
+		return DE_NOT_EXACT;
+	}
+}
+
+/* INT 0x80: the one guest system call the host routes to user dispatch. */
+static enum de_exit de_syscall_trap(struct machine *m, const struct de_trap *t, struct de_event *ev)
+{
+	uint8_t b[2];
+
+	if (t->code == SIGSYS_USER_DISPATCH && de_peek_code(m, m->cpu.eip - 2, b, 2) &&
+	    b[0] == 0xcd && b[1] == 0x80)
+		return de_event_soft(ev, 0x80, 2);
+	return de_error(m, "a system call from guest code that is not INT 0x80 (SYSENTER?)", 0, 0),
+	       DE_ERROR;
+}
+
+static enum de_exit de_classify(struct machine *m, const struct de_trap *t,
+				struct de_event *ev, bool *resume)
+{
+	if (t->signo == SIGSYS)
+		return de_syscall_trap(m, t, ev);
+	if (t->signo == SIGURG)
+		return DE_PREEMPTED;
+	switch (t->trapno < 32 ? de_how_by_trapno[t->trapno] : HOW_INTERP) {
+	case HOW_FAULT:
+		*ev = (struct de_event){ .vector = (int)t->trapno };
+		return DE_EVENT;
+	case HOW_TRAP:
+		*ev = (struct de_event){ .vector = EXC_DB, .trap = true };
+		return DE_EVENT;
+	case HOW_SOFT:
+		return de_soft_trap(m, (int)t->trapno, ev);
+	case HOW_GP:
+		return de_general_protection(m, t->err, ev);
+	case HOW_PF:
+		return de_page_fault(m, t, ev, resume);
+	default:
+		return DE_NOT_EXACT;
+	}
+}
+
+enum de_exit de_run_user(struct machine *m, struct de_event *ev)
+{
+	struct de_shared *sh = de_shared_page();
+	struct cpu *c = &m->cpu;
+
+	if (!sh || !de_exact(c) || !de_segments_prepare(c, sh))
+		return DE_NOT_EXACT;
+	c->m = m;
+	de_shadow_sync(m);
+	de_regs_load(c, sh);
+	for (;;) {
+		bool resume = false;
+		if (de_stub_call(m) < 0 || de_regs_store(m, sh) < 0)
+			return DE_ERROR;
+		enum de_exit r = de_classify(m, &sh->trap, ev, &resume);
+		if (!resume)
+			return r;
+		sh->regs.eflags = (sh->regs.eflags & DE_NATIVE_FLAGS) | F_IF | F_FIXED1;
+	}
+}
+
+static void de_deliver_first(struct cpu *c, const struct de_event *ev)
+{
+	if (ev->software) {
+		c->insn_eip = c->eip - ev->insn_len;
+		exc_deliver(c, ev->vector, ev->insn_len == 1 ? INT_SOFT_EXC : INT_SOFTWARE);
+	} else if (ev->trap) {
+		c->dr[6] |= DR6_BS;
+		c->insn_eip = c->eip;
+		exc_deliver(c, ev->vector, INT_EXCEPTION);
+	} else {
+		c->insn_eip = c->eip;
+		c->exc.vector = ev->vector;
+		c->exc.err = ev->err;
+		c->exc.fault_lin = ev->cr2;
+		exc_deliver_pending(c);
+	}
+}
+
+void de_deliver(struct machine *m, const struct de_event *ev)
+{
+	struct cpu *c = &m->cpu;
+	jmp_buf env;
+	jmp_buf *outer = c->exc_jmp;
+
+	c->m = m;
+	c->exc_jmp = &env;
+	/* Delivery may fault; that lands here again, as in the interpreter. */
+	if (setjmp(env)) {
+		c->eip = c->insn_eip;
+		if (m->stop == STOP_NONE)
+			exc_deliver_pending(c);
+	} else {
+		de_deliver_first(c, ev);
+	}
+	c->exc_jmp = outer;
+	if (c->shutdown && m->stop == STOP_NONE) {
+		if (!m->error[0])
+			snprintf(m->error, sizeof(m->error), "triple fault at %04x:%08x",
+				 c->seg[SR_CS].sel, c->eip);
+		machine_request_stop(m, STOP_SHUTDOWN);
+	}
+}
+
+/* n instructions (or fewer: a stop) on the interpreter. */
+static void de_interp(struct machine *m, uint64_t n)
+{
+	if (engine_interp.run(m, n) == STOP_BUDGET)
+		m->stop = STOP_NONE;
+}
+
+static void de_step_native(struct machine *m)
+{
+	struct de_event ev;
+
+	switch (de_run_user(m, &ev)) {
+	case DE_EVENT:
+		de_deliver(m, &ev);
+		break;
+	case DE_NOT_EXACT:
+		de_interp(m, 1);
+		break;
+	case DE_ERROR:
+		machine_request_stop(m, STOP_ERROR);
+		break;
+	case DE_PREEMPTED:
+		break;
+	}
+}
+
+/*
+ * Outside CPL 3 the interpreter runs one instruction at a time, so that
+ * the first instruction back at CPL 3 runs natively; at a CPL 3 state that
+ * is not exact it runs a few hundred.
+ */
+static enum stop_reason de_engine_run(struct machine *m, uint64_t budget)
+{
+	struct cpu *c = &m->cpu;
+	uint64_t end = budget > UINT64_MAX - m->icount ? UINT64_MAX : m->icount + budget;
+
+	m->stop = STOP_NONE;
+	c->m = m;
+	if (de_init(m) < 0) {
+		machine_request_stop(m, STOP_ERROR);
+		return m->stop;
+	}
+	while (m->stop == STOP_NONE) {
+		uint64_t left = end - m->icount;
+		if (m->icount >= end)
+			machine_request_stop(m, STOP_BUDGET);
+		else if (de_exact(c))
+			de_step_native(m);
+		else
+			de_interp(m, c->cpl == 3 && left > DE_USER_CHUNK ? DE_USER_CHUNK : 1);
+	}
+	return m->stop;
+}
+
+const struct engine engine_de = { "de", de_engine_run };

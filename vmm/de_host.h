@@ -1,0 +1,111 @@
+/*
+ * Direct execution, host side: the contract between the monitor (de.c,
+ * de_shadow.c, de_segments.c) and the native stub (de_signal.c,
+ * de_enter.S). Guest code runs in a separate stub process forked from the
+ * monitor, so that guest code that escapes compatibility mode (a far
+ * transfer to the host's 64-bit code selector 0x33) reaches only the stub,
+ * which a seccomp filter confines to its few system calls. The two sides
+ * talk through one shared page and a futex word: the monitor writes
+ * commands and the guest registers, the stub writes what trapped.
+ */
+#ifndef DOPPEL_DE_HOST_H
+#define DOPPEL_DE_HOST_H
+
+#include <asm/ldt.h>
+#include <stdint.h>
+
+#include "machine.h"
+
+#define DE_LOW_TOP 0x100000000ull /* the guest's shadow: [0, 4 GiB) of the stub */
+#define DE_PAGE 0x1000u
+#define DE_OPS_MAX 128
+#define DE_FX_SIZE 512
+
+/* Host selectors: the Linux x86-64 GDT's flat 32-bit code and data, and
+ * the stub's LDT entries (one per guest segment register: index 1 + sreg). */
+#define DE_SEL_CODE32 0x23
+#define DE_SEL_DATA 0x2b
+#define DE_SEL_CODE64 0x33
+#define DE_SEL_LDT(sreg) ((uint16_t)(((1 + (sreg)) << 3) | 7))
+
+enum de_turn { DE_TURN_MONITOR = 1, DE_TURN_STUB = 2 };
+
+/* What the stub does before it resumes the guest. */
+enum de_op_kind { DE_OP_MAP, DE_OP_UNMAP, DE_OP_FLUSH };
+
+struct de_op {
+	uint32_t kind;
+	uint32_t lin;  /* page */
+	uint32_t pa;   /* page, for DE_OP_MAP */
+	uint32_t prot; /* PROT_READ | PROT_EXEC, maybe | PROT_WRITE */
+};
+
+/* The guest's registers as the host runs them: host selectors, not the guest's. */
+struct de_regs {
+	uint32_t gpr[8];
+	uint32_t eip, eflags;
+	uint16_t sel[6]; /* enum sreg order */
+};
+
+/* One trap as the stub saw it. signo 0: a command failed (err = errno). */
+struct de_trap {
+	int signo, code;
+	uint32_t trapno, err;
+	uint64_t addr;        /* si_addr: CR2 for a page fault */
+	uint64_t rip, rflags; /* full host values: RIP above 4 GiB means the stub itself */
+	uint16_t sel_now[6];  /* host selectors at the trap */
+};
+
+struct de_shared {
+	volatile uint32_t turn;  /* futex word: whose turn it is */
+	uint32_t n_ops;
+	struct de_op ops[DE_OPS_MAX];
+	uint32_t ldt_dirty;      /* bit per LDT slot to (re)write */
+	struct user_desc ldt[6];
+	struct de_regs regs;
+	struct de_trap trap;
+	uint8_t fx[DE_FX_SIZE] __attribute__((aligned(64))); /* FXSAVE64 image */
+};
+
+/* ---- the stub (de_signal.c, de_enter.S) ---- */
+/* In the forked child: confine the process, then serve the monitor forever. */
+_Noreturn void de_stub_main(struct de_shared *sh, int ram_fd);
+/* Raw system call: no errno, no TLS (the guest's FS may be loaded). */
+long de_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+/* Load DS, ES, FS, GS with host selectors (64-bit mode, just before sigreturn). */
+void de_load_data_segs(const uint16_t sel[6]);
+/* Read DS, ES, FS, GS into sel[] (enum sreg order; CS and SS untouched). */
+void de_read_data_segs(uint16_t sel[6]);
+/* Byte copy that no sanitizer or libc intercepts. */
+void de_copy(void *dst, const void *src, uint64_t n);
+
+/* ---- the monitor's side ---- */
+/* Hand the shared page to the stub and wait for its next trap; -1 if it died. */
+int de_stub_call(struct machine *m);
+struct de_shared *de_shared_page(void);
+
+/* de_fpu.c: struct fpu <-> the FXSAVE64 image the stub's signal frame holds.
+ * from_fx keeps FCS/FDS unless the native code moved FIP/FDP. */
+void de_fpu_to_fx(const struct fpu *f, uint8_t fx[DE_FX_SIZE]);
+void de_fpu_from_fx(struct fpu *f, const uint8_t fx[DE_FX_SIZE], uint16_t cs, uint16_t ds);
+
+/* de_segments.c: the host selectors for the guest's segments; false when
+ * some guest segment cannot be expressed natively. Queues LDT writes. */
+bool de_segments_prepare(const struct cpu *c, struct de_shared *sh);
+/* A new stub: its LDT is empty. */
+void de_segments_reset(void);
+
+/* de_shadow.c */
+enum de_fill { DE_FILL_MAPPED, DE_FILL_GUEST_PF, DE_FILL_NOT_EXACT };
+/* A host page fault at lin: map the page if the guest allows the access. */
+enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write);
+/* Drop the shadow pages whose guest TLB entries were flushed or replaced. */
+void de_shadow_sync(struct machine *m);
+/* Drop every shadow page. */
+void de_shadow_flush(struct machine *m);
+/* A new stub: nothing is mapped; min_addr is the host's mmap_min_addr. */
+void de_shadow_reset(uint32_t min_addr);
+/* The guest's bytes at a linear address as CPL 3 sees them; false if unmapped. */
+bool de_shadow_peek(struct machine *m, uint32_t lin, uint8_t *buf, unsigned n);
+
+#endif
