@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "de.h"
 #include "engine.h"
 #include "exception.h"
 #include "fpu.h"
@@ -380,7 +381,7 @@ static enum stop_reason interp_run(struct machine *m, uint64_t budget)
 
 const struct engine engine_interp = { "interp", interp_run };
 
-static const struct engine *const engines[] = { &engine_interp };
+static const struct engine *const engines[] = { &engine_interp, &engine_de };
 
 const struct engine *engine_find(const char *name)
 {
