@@ -261,35 +261,58 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 }
 
 /*
- * Run up to `budget` instructions of the decoded block at CS:EIP; false if
- * there is none (the caller runs one instruction the slow way). The block
- * is left early when an instruction changed EIP other than by falling
+ * Run the instructions of one decoded block, at most `budget` of them.
+ * Leaves early when an instruction changed EIP other than by falling
  * through (a taken branch, a REP iteration), when the machine must stop,
  * or when a store hit a page holding decoded code (the rest of the block
  * may be stale). An exception unwinds out of here with insn_eip and the
- * clock exact.
+ * clock exact. Returns how many ran.
  */
-static bool interp_run_block(struct machine *m, uint64_t budget)
+static unsigned interp_block_exec(struct machine *m, const struct block_view *b, uint64_t budget)
 {
 	struct cpu *c = &m->cpu;
-	struct block_view b;
+	unsigned n = b->n < budget ? b->n : (unsigned)budget;
+	unsigned k = 0;
 
-	if (!block_find(m, &b))
-		return false;
-	unsigned n = b.n < budget ? b.n : (unsigned)budget;
-	for (unsigned k = 0; k < n; k++) {
-		const struct insn *i = &b.insns[k];
+	while (k < n) {
+		const struct insn *i = &b->insns[k++];
 		uint32_t next = i->eip + i->len;
 
 		c->insn_eip = i->eip;
 		c->eip = next;
 		i->exec(c, i);
 		m->icount++;
-		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b.store_seen, 0))
+		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b->store_seen, 0))
 			break;
 	}
-	if (__builtin_expect(b.insns[n - 1].desc->attr & A_IOPL, 0))
-		block_epoch_advance(m); /* a device may have written RAM */
+	return k;
+}
+
+/*
+ * Run decoded blocks from CS:EIP, up to `budget` instructions; false if
+ * no block can start here (the caller runs one instruction the slow way).
+ * A block that ran to its end with an ordinary last instruction goes
+ * straight on to the next (block_find_next); anything else returns to
+ * the loop, which checks events, timers and the budget.
+ */
+static bool interp_run_block(struct machine *m, uint64_t budget)
+{
+	struct block_view b;
+	unsigned ran;
+
+	if (!block_find(m, &b))
+		return false;
+	do {
+		ran = interp_block_exec(m, &b, budget);
+		uint16_t last = b.insns[ran - 1].desc->attr;
+
+		budget -= ran;
+		if (__builtin_expect(last & A_IOPL, 0))
+			block_epoch_advance(m); /* a device may have written RAM */
+		if (ran < b.n || (last & (A_SERIAL | A_IOPL)) || m->stop != STOP_NONE ||
+		    *b.store_seen)
+			return true;
+	} while (budget && block_find_next(m, &b));
 	return true;
 }
 

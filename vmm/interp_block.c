@@ -20,6 +20,13 @@
  *
  * Storage is a direct-mapped table of blocks over a pool of instructions
  * and bytes; when the pool is full everything is dropped at once.
+ *
+ * Chaining: a block remembers the blocks that followed it (falling
+ * through, branching), so the next one is found without the lookup. A
+ * link is only followed after an instruction that cannot change CS, the
+ * mode or CPL (neither A_SERIAL nor I/O), and only while nothing the
+ * lookup depends on changed: every TLB change, new block and epoch
+ * advances the link generation and so drops all links at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +54,8 @@ struct block {
 	uint8_t n;          /* instructions; 0: an empty slot */
 	bool code32;
 	uint32_t epoch;     /* when the bytes were last found unchanged in RAM */
+	uint32_t link_gen;  /* next[] is good while this is the cache's link_gen */
+	struct block *next[2]; /* what followed: [0] falling through, [1] a branch */
 	struct insn *insns;
 	uint8_t *bytes;     /* the code as decoded */
 };
@@ -57,6 +66,7 @@ struct block_cache {
 	uint8_t bytes[POOL_BYTES];
 	uint32_t insns_used, bytes_used;
 	uint32_t epoch;
+	uint32_t link_gen;
 	bool store_seen;
 	uint32_t pages;     /* bits in code_pages: one per 4 KiB of RAM */
 	uint64_t *code_pages;
@@ -109,13 +119,22 @@ void block_note_store(struct machine *m, uint32_t pa, uint32_t len)
 	if (len && (block_page_has_code(m, pa) || block_page_has_code(m, pa + len - 1))) {
 		bc->store_seen = true;
 		bc->epoch++;
+		bc->link_gen++;
 	}
 }
 
 void block_epoch_advance(struct machine *m)
 {
-	if (m->blocks)
+	if (m->blocks) {
 		m->blocks->epoch++;
+		m->blocks->link_gen++;
+	}
+}
+
+void block_tlb_changed(struct machine *m)
+{
+	if (m->blocks)
+		m->blocks->link_gen++;
 }
 
 /* From now on stores into the page go the slow way, where they are noted. */
@@ -139,6 +158,7 @@ static void block_flush(struct block_cache *bc)
 	memset(bc->code_pages, 0, (bc->pages + 63) / 64 * sizeof(uint64_t));
 	bc->insns_used = 0;
 	bc->bytes_used = 0;
+	bc->link_gen++;
 }
 
 /* ---- building ---- */
@@ -197,11 +217,21 @@ static struct block *block_build(struct machine *m, struct block_cache *bc, uint
 	memcpy(b->bytes, m->ram + pa, nbytes);
 	bc->insns_used += n;
 	bc->bytes_used += nbytes;
+	bc->link_gen++; /* links may point at the block this one replaced */
 	block_mark_page(m, bc, pa);
 	return b;
 }
 
 /* ---- finding ---- */
+
+static void block_view_fill(struct block_cache *bc, struct block *b, struct block_view *v)
+{
+	bc->store_seen = false;
+	v->block = b;
+	v->insns = b->insns;
+	v->n = b->n;
+	v->store_seen = &bc->store_seen;
+}
 
 /* Bytes from CS:eip to the end of its page and of the CS limit; 0 if none. */
 static uint32_t block_room(const struct seg *cs, uint32_t eip)
@@ -252,9 +282,36 @@ bool block_find(struct machine *m, struct block_view *v)
 		b = block_build(m, bc, pa, eip, code32, room);
 	if (!b)
 		return false;
-	bc->store_seen = false;
-	v->insns = b->insns;
-	v->n = b->n;
-	v->store_seen = &bc->store_seen;
+	block_view_fill(bc, b, v);
+	return true;
+}
+
+static void block_link(struct block_cache *bc, struct block *from, unsigned slot,
+		       struct block *to, uint32_t gen)
+{
+	if (bc->link_gen != gen)
+		return;
+	if (from->link_gen != gen) {
+		from->next[0] = from->next[1] = NULL;
+		from->link_gen = gen;
+	}
+	from->next[slot] = to;
+}
+
+bool block_find_next(struct machine *m, struct block_view *v)
+{
+	struct block_cache *bc = m->blocks;
+	struct block *b = v->block, *next;
+	uint32_t eip = m->cpu.eip, gen = bc->link_gen;
+	unsigned slot = eip != b->eip + b->nbytes;
+
+	next = b->link_gen == gen ? b->next[slot] : NULL;
+	if (next && next->eip == eip) {
+		block_view_fill(bc, next, v);
+		return true;
+	}
+	if (!block_find(m, v))
+		return false;
+	block_link(bc, b, slot, v->block, gen);
 	return true;
 }

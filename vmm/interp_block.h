@@ -14,12 +14,14 @@
 #include "insn.h"
 
 struct machine;
+struct block;
 
 /*
  * A decoded block: n instructions, in order, all inside one page, and the
  * flag a store into a page holding decoded code sets (block_find clears it).
  */
 struct block_view {
+	struct block *block;
 	const struct insn *insns;
 	unsigned n;
 	const bool *store_seen;
@@ -33,6 +35,14 @@ struct block_view {
  * one-instruction path, which fetches, walks and faults as it must.
  */
 bool block_find(struct machine *m, struct block_view *v);
+
+/*
+ * The block at CS:EIP after v's block ran to its end with a last
+ * instruction that is neither A_SERIAL nor I/O (CS, the mode and CPL are
+ * as they were): through v's links when they still hold, else as
+ * block_find, linking what it finds. Replaces *v.
+ */
+bool block_find_next(struct machine *m, struct block_view *v);
 
 /* Does physical page pa hold cached code? (Asked when a write TLB entry is made.) */
 bool block_page_has_code(const struct machine *m, uint32_t pa);
@@ -48,6 +58,9 @@ void block_note_store(struct machine *m, uint32_t pa, uint32_t len);
  * RAM at any other moment must call it (or block_note_store) itself.
  */
 void block_epoch_advance(struct machine *m);
+
+/* A TLB entry was made or dropped: links between blocks are checked again. */
+void block_tlb_changed(struct machine *m);
 
 /* Make a decoded instruction ready to run: operands resolved, handler chosen (vmm/interp.c). */
 void interp_prepare(struct insn *i);

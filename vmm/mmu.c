@@ -143,6 +143,7 @@ static void mmu_insert(struct cpu *c, uint32_t lin, const struct walk *w, unsign
 			t->e[k][(lin >> 12) & (TLB_SIZE - 1)].tag |= TLB_NOHOST;
 	}
 	t->has_large |= w->large;
+	block_tlb_changed(c->m);
 }
 
 void tlb_protect_page(struct tlb *t, uint32_t pa)
@@ -189,6 +190,7 @@ uint32_t mmu_translate(struct cpu *c, uint32_t lin, enum mem_access acc, bool us
 void tlb_flush_all(struct cpu *c, bool include_global)
 {
 	struct tlb *t = &c->m->tlb;
+	block_tlb_changed(c->m);
 	if (include_global) {
 		memset(t, 0, sizeof *t);
 		return;
@@ -213,6 +215,7 @@ static void tlb_flush_large(struct tlb *t, uint32_t lin)
 void tlb_flush_page(struct cpu *c, uint32_t lin)
 {
 	struct tlb *t = &c->m->tlb;
+	block_tlb_changed(c->m);
 	for (int k = 0; k < TLB_KINDS; k++) {
 		struct tlb_entry *e = &t->e[k][(lin >> 12) & (TLB_SIZE - 1)];
 		if ((e->tag & TLB_PAGE_MASK) == (lin & TLB_PAGE_MASK))
