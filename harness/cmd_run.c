@@ -34,6 +34,7 @@ const char run_usage[] =
 	"  --trace-file F     write the trace to F instead of stderr\n"
 	"  --max-insns N      stop after N guest instructions\n"
 	"  --stats            print instructions, seconds and MIPS on stderr at the end\n"
+	"COM1 is the terminal: output on stdout, input from stdin.\n"
 	"Options take one dash or two. Exit code: the guest's isa-debug-exit status\n"
 	"((v << 1) | 1: always odd), or 2 error, 4 triple fault, 6 halted with\n"
 	"interrupts off, 8 --max-insns spent, 10 the guest asked for a reset.\n";
@@ -145,7 +146,10 @@ static int run_setup(struct machine *m, const struct run_opts *o)
 		fprintf(stderr, "doppel: cannot write trace file %s\n", o->trace_file);
 		return -1;
 	}
-	return run_load(m, o);
+	if (run_load(m, o) < 0)
+		return -1;
+	term_serial_begin(m);
+	return 0;
 }
 
 static double run_now(void)
@@ -196,6 +200,7 @@ static int run_execute(struct machine *m, const struct engine *e, const struct r
 	double t0 = run_now();
 	enum stop_reason why = e->run(m, o->max_insns);
 	double secs = run_now() - t0;
+	term_serial_end();
 	fflush(stdout);
 	if (o->stats)
 		fprintf(stderr, "doppel: %" PRIu64 " guest instructions in %.3f s, %.2f MIPS\n",

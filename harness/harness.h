@@ -51,6 +51,12 @@ int cmd_diff(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_boot_test(int argc, char **argv);
 
+struct machine;
+/* COM1 receives stdin; a terminal goes unechoed and unbuffered until
+ * term_serial_end or exit (harness/term.c). */
+void term_serial_begin(struct machine *m);
+void term_serial_end(void);
+
 extern const char run_usage[];
 extern const char random_guests_usage[];
 extern const char diff_usage[];
