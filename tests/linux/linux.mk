@@ -11,7 +11,7 @@ BOOT_TEST_ENGINE ?= interp
 .PHONY: linux-guest boot-test linux-qemu bench-linux
 linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
 
-$(LINUX_KERNEL) $(LINUX_BUILD)/busybox: scripts/linux-guest.sh
+$(LINUX_KERNEL) $(LINUX_BUILD)/busybox &: scripts/linux-guest.sh
 	scripts/linux-guest.sh $(LINUX_BUILD)
 	@touch $(LINUX_KERNEL) $(LINUX_BUILD)/busybox
 
