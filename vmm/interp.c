@@ -268,24 +268,25 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
  * may be stale). An exception unwinds out of here with insn_eip and the
  * clock exact. Returns how many ran.
  */
-static unsigned interp_block_exec(struct machine *m, const struct block_view *b, uint64_t budget)
+__attribute__((noinline)) /* its own frame: the loop's values stay in registers */
+static unsigned interp_block_exec(struct machine *m, const struct insn *insns, unsigned n,
+				  const bool *store_seen)
 {
 	struct cpu *c = &m->cpu;
-	unsigned n = b->n < budget ? b->n : (unsigned)budget;
-	unsigned k = 0;
+	const struct insn *i = insns, *end = insns + n;
 
-	while (k < n) {
-		const struct insn *i = &b->insns[k++];
+	while (i < end) {
 		uint32_t next = i->eip + i->len;
 
 		c->insn_eip = i->eip;
 		c->eip = next;
 		i->exec(c, i);
+		i++;
 		m->icount++;
-		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b->store_seen, 0))
+		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *store_seen, 0))
 			break;
 	}
-	return k;
+	return (unsigned)(i - insns);
 }
 
 /*
@@ -303,7 +304,8 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 	if (!block_find(m, &b))
 		return false;
 	do {
-		ran = interp_block_exec(m, &b, budget);
+		ran = interp_block_exec(m, b.insns, b.n < budget ? b.n : (unsigned)budget,
+					b.store_seen);
 		uint16_t last = b.insns[ran - 1].desc->attr;
 
 		budget -= ran;
