@@ -1,10 +1,14 @@
 #!/bin/sh
 # Benchmarks: each guest in bench/guests on doppel (interp) and on
-# qemu-system-i386 (TCG), side by side. doppel counts the instructions it
-# retires (--stats); QEMU cannot, so both run the same program with the
-# same work and wall times are compared. QEMU's start-up time, measured
-# with the empty guest, is subtracted from its times.
-#   usage: bench/run.sh path/to/doppel [guest-dir]   (BENCH_SCALE=F scales work)
+# qemu-system-i386 (TCG), side by side, as guest instructions per second.
+#
+# doppel counts the instructions it retires (--stats) and times the run
+# itself. QEMU cannot count, so it runs the same program with more work (its
+# start-up, measured with the empty guest, is subtracted) and its count is
+# doppel's count scaled by the work: the guests' instruction count is linear
+# in n. QEMU also runs doppel's work once, to check that both print the same
+# result.
+#   usage: bench/run.sh path/to/doppel [guest-dir]   (BENCH_SCALE=F scales all work)
 set -eu
 DOPPEL=${1:?usage: bench/run.sh path/to/doppel [guest-dir]}
 GUESTS=${2:-build/bench}
@@ -15,6 +19,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 now() { date +%s.%N; }
+
+# scaled N: N times BENCH_SCALE, at least 1
+scaled() { awk -v n="$1" -v s="$SCALE" 'BEGIN { n = int(n * s); print (n < 1 ? 1 : n) }'; }
 
 # qemu_time ELF N: wall seconds; the serial output goes to $TMP/qemu.out
 qemu_time() {
@@ -32,21 +39,28 @@ doppel_run() {
 }
 
 startup=$(qemu_time "$GUESTS/empty.elf" 0)
-printf 'QEMU start-up (empty guest): %.3f s, subtracted from every QEMU time below\n\n' "$startup"
-printf '%-8s %14s %10s %8s %10s %14s %s\n' program "guest insns" "doppel s" MIPS "qemu s" "doppel/qemu" output
-for spec in compute:300 memory:12 calls:40; do
-	prog=${spec%%:*}
-	n=$(awk -v n="${spec#*:}" -v s="$SCALE" 'BEGIN { n = int(n * s); print (n < 1 ? 1 : n) }')
-	q=$(qemu_time "$GUESTS/$prog.elf" "$n")
-	q=$(awk -v q="$q" -v s="$startup" 'BEGIN { q -= s; print (q < 0.001 ? 0.001 : q) }')
+echo "Guest instructions per second (MIPS) on doppel's interp and on QEMU TCG."
+echo "doppel runs work n (instructions counted); QEMU runs work N (timed,"
+printf 'its start-up of %.3f s subtracted), its count taken as doppel'"'"'s times N/n.\n\n' "$startup"
+printf '%-8s %5s %12s %8s %8s | %5s %8s %8s | %9s %s\n' \
+	program n "guest insns" "doppel s" MIPS N "qemu s" MIPS doppel/qemu output
+# program:doppel work:QEMU work
+for spec in compute:20:300 memory:4:12 calls:8:40; do
+	prog=${spec%%:*} rest=${spec#*:}
+	n=$(scaled "${rest%%:*}") big=$(scaled "${rest#*:}")
 	set -- $(doppel_run "$GUESTS/$prog.elf" "$n")
 	insns=${1:-0} secs=${2:-0}
+	qemu_time "$GUESTS/$prog.elf" "$n" >/dev/null
 	same=same
 	cmp -s "$TMP/qemu.out" "$TMP/doppel.out" || same="DIFFERS ($(tail -n 1 "$TMP/doppel.err"))"
-	mips=$(awk -v i="$insns" -v s="$secs" 'BEGIN { print (s > 0 ? i / s / 1e6 : 0) }')
-	ratio=$(awk -v q="$q" -v s="$secs" 'BEGIN { print (s > 0 ? q / s : 0) }')
-	printf '%-8s %14s %10.3f %8.1f %10.3f %13.4fx %s\n' \
-		"$prog" "$insns" "$secs" "$mips" "$q" "$ratio" "$same"
+	q=$(qemu_time "$GUESTS/$prog.elf" "$big")
+	awk -v p="$prog" -v n="$n" -v i="$insns" -v s="$secs" -v N="$big" -v q="$q" \
+		-v st="$startup" -v same="$same" 'BEGIN {
+		q -= st; if (q < 0.001) q = 0.001
+		dm = s > 0 ? i / s / 1e6 : 0
+		qm = i * N / n / q / 1e6
+		printf "%-8s %5d %12d %8.3f %8.1f | %5d %8.3f %8.1f | %8.4fx %s\n",
+			p, n, i, s, dm, N, q, qm, (qm > 0 ? dm / qm : 0), same }'
 done
 echo
-echo "doppel/qemu: doppel's speed as a fraction of QEMU TCG's on the same work."
+echo "doppel/qemu: doppel's MIPS as a fraction of QEMU TCG's on the same program."
