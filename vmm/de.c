@@ -20,6 +20,7 @@
 #include "de.h"
 #include "de_host.h"
 #include "exception.h"
+#include "interp.h"
 
 #define DR6_BS 0x4000u
 #define DE_USER_CHUNK 256
@@ -93,17 +94,65 @@ static int de_error(struct machine *m, const char *fmt, unsigned a, unsigned b)
 	return -1;
 }
 
-/* A segment register the host holds that the monitor did not load: the
- * guest loaded it natively (or far-jumped), which no trap reported. */
-static int de_check_selectors(struct machine *m, const struct de_shared *sh)
+/*
+ * Does native execution through host selector `host` behave as the guest's
+ * segment `g` does for every access that does not trap? Host 0x2b is flat
+ * read/write data; 0x23 and 0x33 are flat readable code (writes trap and
+ * reach the interpreter); null is null.
+ */
+static bool de_same_meaning(uint16_t host, const struct seg *g)
+{
+	unsigned type = SEG_TYPE(g->attr);
+
+	if (host < 4)
+		return !SEG_P(g->attr);
+	if (!SEG_P(g->attr) || g->base || g->limit != 0xffffffffu || ((type & 0xc) == 0x4))
+		return false;
+	if (host == DE_SEL_DATA)
+		return !(type & 8) && (type & 2);
+	return (host == DE_SEL_CODE32 || host == DE_SEL_CODE64) && (!(type & 8) || (type & 2));
+}
+
+/*
+ * A data segment register the monitor did not load: guest code loaded it
+ * natively, and the host found a descriptor under the guest's selector
+ * (only 0x23, 0x2b, 0x33, 0x7b and null do; all else faults and reaches
+ * the interpreter). Adopt the load when the guest's own descriptor under
+ * that selector loads and means the same; otherwise the past is not
+ * exact: an error.
+ */
+static int de_adopt_selector(struct machine *m, struct de_shared *sh, int s)
+{
+	struct cpu *c = &m->cpu;
+	uint16_t sel = sh->trap.sel_now[s];
+	struct seg old = c->seg[s];
+	jmp_buf env;
+	jmp_buf *outer = c->exc_jmp;
+	volatile bool ok = false;
+
+	c->exc_jmp = &env;
+	if (s != SR_CS && !setjmp(env)) {
+		seg_load(c, s, sel);
+		ok = de_same_meaning(sel, &c->seg[s]);
+	}
+	c->exc_jmp = outer;
+	c->exc.vector = -1;
+	if (ok) {
+		sh->regs.sel[s] = sel;
+		return 0;
+	}
+	c->seg[s] = old;
+	char fmt[160];
+	snprintf(fmt, sizeof(fmt), "guest code loaded %s natively (selector %%#x, host held %%#x): "
+		 "not virtualizable", sreg_names[s]);
+	return de_error(m, fmt, sel, sh->regs.sel[s]);
+}
+
+static int de_check_selectors(struct machine *m, struct de_shared *sh)
 {
 	for (int s = 0; s < 6; s++)
-		if (sh->trap.sel_now[s] != sh->regs.sel[s]) {
-			char fmt[160];
-			snprintf(fmt, sizeof(fmt), "guest code loaded %s natively (host selector "
-				 "%%#x, expected %%#x): not virtualizable", sreg_names[s]);
-			return de_error(m, fmt, sh->trap.sel_now[s], sh->regs.sel[s]);
-		}
+		if (sh->trap.sel_now[s] != sh->regs.sel[s] && de_adopt_selector(m, sh, s) < 0)
+			return -1;
 	if (sh->trap.rip >= DE_LOW_TOP)
 		return de_error(m, "the stub trapped in its own code (RIP above 4 GiB, signal %u)",
 				(unsigned)sh->trap.signo, 0);
@@ -111,7 +160,7 @@ static int de_check_selectors(struct machine *m, const struct de_shared *sh)
 }
 
 /* The trap's state becomes the guest's: registers, native flags, x87. */
-static int de_regs_store(struct machine *m, const struct de_shared *sh)
+static int de_regs_store(struct machine *m, struct de_shared *sh)
 {
 	struct cpu *c = &m->cpu;
 

@@ -22,11 +22,14 @@
 #define DE_FX_SIZE 512
 
 /* Host selectors: the Linux x86-64 GDT's flat 32-bit code and data, and
- * the stub's LDT entries (one per guest segment register: index 1 + sreg). */
+ * the stub's LDT entries, one per guest segment register at the top of the
+ * LDT, where guest LDT selectors rarely point (every other one faults
+ * natively and so reaches the interpreter). */
 #define DE_SEL_CODE32 0x23
 #define DE_SEL_DATA 0x2b
 #define DE_SEL_CODE64 0x33
-#define DE_SEL_LDT(sreg) ((uint16_t)(((1 + (sreg)) << 3) | 7))
+#define DE_LDT_FIRST 8186
+#define DE_SEL_LDT(sreg) ((uint16_t)(((DE_LDT_FIRST + (sreg)) << 3) | 7))
 
 enum de_turn { DE_TURN_MONITOR = 1, DE_TURN_STUB = 2 };
 

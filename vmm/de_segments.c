@@ -56,7 +56,7 @@ static struct user_desc seg_ldt_desc(int sreg, const struct seg *s)
 	unsigned type = SEG_TYPE(s->attr);
 	bool code = type & TYPE_CODE, g = SEG_G(s->attr);
 	struct user_desc d = {
-		.entry_number = 1 + (unsigned)sreg,
+		.entry_number = DE_LDT_FIRST + (unsigned)sreg,
 		.base_addr = s->base,
 		.limit = g ? s->limit >> 12 : s->limit,
 		.seg_32bit = SEG_DB(s->attr),

@@ -38,7 +38,7 @@
 
 #define STUB __attribute__((no_sanitize("address", "undefined"), noinline))
 #define STUB_ALTSTACK (1u << 18)
-#define STUB_SPIN 300
+#define STUB_SPIN 2000
 
 #ifndef UC_SIGCONTEXT_SS
 #define UC_SIGCONTEXT_SS 0x2
