@@ -7,8 +7,9 @@
  * starts where the 16-bit setup code would leave it: flat 32-bit
  * protected mode with __BOOT_CS = 0x10 and __BOOT_DS = 0x18, interrupts
  * off, ESI = the zero page. No BIOS runs: the e820 map is the one
- * SeaBIOS gives QEMU's isapc machine, so the kernel sees the same memory
- * on both.
+ * SeaBIOS gives QEMU's isapc machine, and the two BIOS data area words
+ * the kernel reads to find the EBDA are SeaBIOS's, so the kernel sees the
+ * same memory on both.
  */
 #include "vmm/loader.h"
 
@@ -44,6 +45,9 @@
 #define LOADER_UNDEFINED 0xff
 #define PROTOCOL_MIN 0x0206 /* cmdline_size; every bzImage since 2.6.22 */
 #define KERNEL_ADDR 0x100000u
+#define BDA_EBDA_SEG 0x40e     /* the EBDA's segment */
+#define BDA_BASE_MEM_K 0x413   /* conventional memory in KiB */
+#define EBDA_ADDR 0x9fc00u
 #define SETUP_SECTS_DEFAULT 4
 
 /* The GDT the 16-bit setup code leaves: null, null, __BOOT_CS, __BOOT_DS. */
@@ -212,6 +216,15 @@ static void lx_write_zero_page(struct lx_kernel *k, struct machine *m, uint32_t 
 	lx_e820(zp, m->ram_size);
 }
 
+static void lx_write_bda(struct machine *m)
+{
+	uint8_t *bda = m->ram;
+	bda[BDA_EBDA_SEG] = (uint8_t)(EBDA_ADDR >> 4);
+	bda[BDA_EBDA_SEG + 1] = (uint8_t)(EBDA_ADDR >> 12);
+	bda[BDA_BASE_MEM_K] = (uint8_t)(EBDA_ADDR >> 10);
+	bda[BDA_BASE_MEM_K + 1] = (uint8_t)(EBDA_ADDR >> 18);
+}
+
 static void lx_enter(struct machine *m)
 {
 	struct cpu *c = &m->cpu;
@@ -239,6 +252,7 @@ int loader_linux_image(struct machine *m, const struct loader_blob *kernel,
 	if (initrd && loader_copy(m, initrd->name, initrd_addr, initrd->data, initrd_len, err) < 0)
 		return -1;
 	lx_write_zero_page(&k, m, initrd_addr, initrd_len);
+	lx_write_bda(m);
 	lx_enter(m);
 	return 0;
 }

@@ -99,6 +99,9 @@ static void zero_page_has_header_cmdline_and_e820_like_qemu(void **state)
 	assert_int_equal(ram32(e + 16), 1);
 	assert_int_equal(ram64(zp + 0x2d0 + 20 + 8), 0x400);
 	assert_int_equal(ram32(zp + 0x2d0 + 20 + 16), 2);
+	/* The BIOS data area as SeaBIOS leaves it: EBDA at 0x9fc00, 639 KiB. */
+	assert_int_equal(mach.ram[0x40e] | mach.ram[0x40f] << 8, 0x9fc0);
+	assert_int_equal(mach.ram[0x413] | mach.ram[0x414] << 8, 639);
 }
 
 static void initrd_goes_to_the_top_of_ram_page_aligned(void **state)
