@@ -59,8 +59,17 @@ struct de_trap {
 	uint16_t sel_now[6];  /* host selectors at the trap */
 };
 
+/*
+ * The handshake: the side whose turn ends stores the other's turn, then
+ * wakes it only if it sleeps (its bit in `sleeping`); a waiting side
+ * first spins with PAUSE for a bounded time (a free core answers in a few
+ * microseconds), then sets its bit and sleeps on the futex. Both sides
+ * store before they load, with full barriers (Dekker's order), so a
+ * sleeper is never missed.
+ */
 struct de_shared {
 	volatile uint32_t turn;  /* futex word: whose turn it is */
+	volatile uint32_t sleeping; /* DE_TURN_* bits of the sides in FUTEX_WAIT */
 	uint32_t n_ops;
 	struct de_op ops[DE_OPS_MAX];
 	uint32_t ldt_dirty;      /* bit per LDT slot to (re)write */
@@ -81,6 +90,17 @@ void de_load_data_segs(const uint16_t sel[6]);
 void de_read_data_segs(uint16_t sel[6]);
 /* Byte copy that no sanitizer or libc intercepts. */
 void de_copy(void *dst, const void *src, uint64_t n);
+
+/* ---- both sides (de_turn.c) ---- */
+/* Hand the turn to `to` (DE_TURN_*), waking it if it sleeps. */
+void de_turn_give(struct de_shared *sh, uint32_t to);
+/* How long a side spins before it sleeps, in PAUSEs (about 30 ns each here). */
+struct de_spin {
+	unsigned now, max;
+};
+/* Wait for the turn `me`: spin, then the futex; 0 once it is mine,
+ * -ETIMEDOUT after ns nanoseconds of sleep (ns 0: no limit). */
+long de_turn_wait(struct de_shared *sh, uint32_t me, struct de_spin *spin, long ns);
 
 /* ---- the monitor's side ---- */
 /* Hand the shared page to the stub and wait for its next trap; -1 if it died. */

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
-#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -38,7 +37,9 @@
 
 #define STUB __attribute__((no_sanitize("address", "undefined"), noinline))
 #define STUB_ALTSTACK (1u << 18)
-#define STUB_SPIN 2000
+/* At most 2000 PAUSEs (60 us) before the stub sleeps: the monitor's
+ * answer to a trap usually takes a few microseconds. */
+static struct de_spin stub_spin = { 2000, 2000 };
 
 #ifndef UC_SIGCONTEXT_SS
 #define UC_SIGCONTEXT_SS 0x2
@@ -57,23 +58,11 @@
 static struct de_shared *stub_sh;
 static int stub_ram_fd;
 
-STUB static void stub_futex(volatile uint32_t *w, int op, uint32_t val)
-{
-	de_syscall(SYS_futex, (long)w, op, val, 0, 0, 0);
-}
-
 /* Give the turn to the monitor and wait until it gives it back. */
 STUB static void stub_hand_over(struct de_shared *sh)
 {
-	__atomic_store_n(&sh->turn, DE_TURN_MONITOR, __ATOMIC_SEQ_CST);
-	stub_futex(&sh->turn, FUTEX_WAKE, 1);
-	for (int i = 0; i < STUB_SPIN; i++) {
-		if (__atomic_load_n(&sh->turn, __ATOMIC_ACQUIRE) == DE_TURN_STUB)
-			return;
-		__builtin_ia32_pause();
-	}
-	while (__atomic_load_n(&sh->turn, __ATOMIC_ACQUIRE) != DE_TURN_STUB)
-		stub_futex(&sh->turn, FUTEX_WAIT, DE_TURN_MONITOR);
+	de_turn_give(sh, DE_TURN_MONITOR);
+	de_turn_wait(sh, DE_TURN_STUB, &stub_spin, 0);
 }
 
 STUB static uint8_t *stub_xsave_header(ucontext_t *uc)

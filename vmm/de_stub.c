@@ -5,15 +5,12 @@
  * guest in the low 4 GiB of a copy of this process, so nothing the stub
  * needs may live there: checked from /proc/self/maps before it starts.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,12 +18,13 @@
 #include "de.h"
 #include "de_host.h"
 
-#define DE_SPIN 2000
 #define DE_SLICE_NS 10000000L  /* a guest that never traps is preempted after this */
 #define DE_WAIT_NS 100000000L
 #define DE_MIN_ADDR_DEFAULT 0x10000u
 
 static struct de_shared *de_sh;
+/* At most 2000 PAUSEs (60 us): a trap usually comes back in a few microseconds. */
+static struct de_spin de_spin = { 2000, 2000 };
 static pid_t de_pid;
 static dev_t de_ram_dev;
 static ino_t de_ram_ino;
@@ -105,25 +103,21 @@ static bool de_stub_dead(struct machine *m)
 	return true;
 }
 
+/*
+ * The stub's next trap: spin, then sleep; a guest still running after one
+ * time slice is preempted with SIGURG, and a stub that never answers is
+ * noticed dead at the next timeout.
+ */
 static int de_wait(struct machine *m)
 {
-	struct timespec ts = { 0, DE_SLICE_NS };
-	uint32_t t;
+	long ns = DE_SLICE_NS;
 
-	for (int i = 0; i < DE_SPIN; i++) {
-		if (__atomic_load_n(&de_sh->turn, __ATOMIC_ACQUIRE) == DE_TURN_MONITOR)
-			return 0;
-		__builtin_ia32_pause();
-	}
-	while ((t = __atomic_load_n(&de_sh->turn, __ATOMIC_ACQUIRE)) != DE_TURN_MONITOR) {
-		long r = syscall(SYS_futex, &de_sh->turn, FUTEX_WAIT, t, &ts, NULL, 0);
-		if (r < 0 && errno == ETIMEDOUT) {
-			if (de_stub_dead(m))
-				return -1;
-			if (ts.tv_nsec == DE_SLICE_NS)
-				kill(de_pid, SIGURG);
-			ts.tv_nsec = DE_WAIT_NS;
-		}
+	while (de_turn_wait(de_sh, DE_TURN_MONITOR, &de_spin, ns) < 0) {
+		if (de_stub_dead(m))
+			return -1;
+		if (ns == DE_SLICE_NS)
+			kill(de_pid, SIGURG);
+		ns = DE_WAIT_NS;
 	}
 	return 0;
 }
@@ -132,8 +126,7 @@ int de_stub_call(struct machine *m)
 {
 	if (de_pid <= 0)
 		return de_fail(m, "the native stub is not running");
-	__atomic_store_n(&de_sh->turn, DE_TURN_STUB, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &de_sh->turn, FUTEX_WAKE, 1, NULL, NULL, 0);
+	de_turn_give(de_sh, DE_TURN_STUB);
 	return de_wait(m);
 }
 
