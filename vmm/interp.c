@@ -355,6 +355,9 @@ static void interp_loop(struct machine *m, uint64_t end)
 		else if (__builtin_expect(m->trace & TRACE_EXEC, 0) ||
 			 !interp_run_block(m, interp_block_budget(m, end)))
 			interp_exec(m, &i);
+		/* CPL changes only at serial instructions and events, which end blocks. */
+		if (__builtin_expect(m->stop_at_cpl3, 0) && c->cpl == 3)
+			break;
 	}
 }
 

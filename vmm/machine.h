@@ -66,6 +66,8 @@ struct machine {
 	int n_io;
 
 	enum stop_reason stop;
+	bool stop_at_cpl3;     /* interp returns (STOP_NONE) at the first boundary
+				* after a step that left the CPU at CPL 3 (engine de) */
 	int exit_status;       /* isa-debug-exit: (v << 1) | 1 */
 	char error[256];       /* STOP_ERROR / STOP_SHUTDOWN detail */
 
