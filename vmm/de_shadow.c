@@ -7,14 +7,13 @@
  * exactly when the hardware would set them (the walk is the interpreter's
  * own, mmu_translate).
  *
- * The shadow is kept a subset of the interpreter's software TLB: every
- * shadow page has the user-mode TLB entry that its fill made, in the same
- * slot. Whatever removes that entry -- a CR3 load, INVLPG, a paging-mode
- * or A20 change, the drop after a fault, or a replacement by another page
- * -- removes the shadow page at the next entry into the guest. So the
- * shadow flushes exactly where the architecture flushes the TLB, without
- * a hook in the interpreter, at the price of the TLB's reach: 256 pages
- * per access kind (a second mapping of a slot replaces the first).
+ * The shadow is a TLB of its own (SHADOW_SLOTS pages, direct-mapped) that
+ * flushes where the architecture flushes: the interpreter's TLB counts
+ * and logs every flush (vmm/mmu.h: a CR3 load, INVLPG, a paging-mode or
+ * A20 change, the drop after a page fault), and the shadow replays that
+ * log at the next entry into the guest. Dropping more than the hardware
+ * would is always allowed (a TLB may forget anything), so a non-global
+ * flush and a log it fell behind drop everything.
  */
 #include <setjmp.h>
 #include <string.h>
@@ -23,77 +22,113 @@
 #include "de_host.h"
 #include "mem.h"
 
-enum { SLOT_READ, SLOT_WRITE, SLOT_KINDS };
+#define SHADOW_SLOTS 4096u /* 16 MiB of reach */
+#define LARGE_MASK 0xffc00000u
 
 struct slot {
 	uint32_t lin;  /* page | 1 when used */
 	uint32_t pa;   /* physical page */
+	bool write;    /* mapped writable (the walk set D) */
 };
 
-static struct slot slots[SLOT_KINDS][TLB_SIZE];
+static struct slot slots[SHADOW_SLOTS];
+static uint32_t shadow_epoch;  /* the TLB flushes replayed so far */
+static bool shadow_behind;     /* a new stub, or a flush by de_flush: drop all */
 /*
  * The page the last fill pushed out of its slot. An instruction that needs
- * two pages of one slot (code and data 1 MiB apart) would push them out of
- * each other forever: when that page faults right back, the interpreter
- * runs the instruction instead.
+ * two pages of one slot (code and data 16 MiB apart) would push them out
+ * of each other forever: when that page faults right back, the
+ * interpreter runs the instruction instead.
  */
 static uint32_t last_evicted = 1;
 static uint32_t shadow_min; /* the host's mmap_min_addr: nothing below it maps */
 
-static const enum tlb_kind slot_tlb_kind[SLOT_KINDS] = { TLB_USER_READ, TLB_USER_WRITE };
+static struct slot *slot_of(uint32_t lin)
+{
+	return &slots[(lin >> 12) & (SHADOW_SLOTS - 1)];
+}
 
 void de_shadow_reset(uint32_t min_addr)
 {
 	memset(slots, 0, sizeof(slots));
 	shadow_min = min_addr;
+	shadow_behind = true;
 	last_evicted = 1;
 }
 
+/* Queue work for the stub; a full queue becomes one flush of everything. */
 static void shadow_queue(uint32_t kind, uint32_t lin, uint32_t pa, uint32_t prot)
 {
 	struct de_shared *sh = de_shared_page();
 
 	if (sh->n_ops >= DE_OPS_MAX) {
-		sh->n_ops = 0;
-		kind = DE_OP_FLUSH;
 		memset(slots, 0, sizeof(slots));
+		sh->n_ops = 0;
+		sh->ops[sh->n_ops++] = (struct de_op){ DE_OP_FLUSH, 0, 0, 0 };
+		if (kind != DE_OP_MAP)
+			return;
 	}
 	sh->ops[sh->n_ops++] = (struct de_op){ kind, lin, pa, prot };
 }
 
+static void shadow_drop_all(void)
+{
+	memset(slots, 0, sizeof(slots));
+	de_shared_page()->n_ops = 0;
+	shadow_queue(DE_OP_FLUSH, 0, 0, 0);
+}
+
 void de_shadow_flush(struct machine *m)
 {
-	struct de_shared *sh = de_shared_page();
-
 	(void)m;
-	memset(slots, 0, sizeof(slots));
-	sh->n_ops = 0;
-	shadow_queue(DE_OP_FLUSH, 0, 0, 0);
+	shadow_behind = true;
 }
 
 static void slot_drop(struct slot *s)
 {
 	shadow_queue(DE_OP_UNMAP, s->lin & TLB_PAGE_MASK, 0, 0);
-	*s = (struct slot){ 0, 0 };
+	*s = (struct slot){ 0, 0, false };
 }
 
-/* Does the interpreter's TLB still hold the entry this slot was filled with? */
-static bool slot_current(const struct machine *m, int kind, unsigned idx)
+static void shadow_drop_page(uint32_t page)
 {
-	const struct slot *s = &slots[kind][idx];
-	const struct tlb_entry *e = &m->tlb.e[slot_tlb_kind[kind]][idx];
-	uint32_t page = s->lin & TLB_PAGE_MASK;
+	struct slot *s = slot_of(page);
 
-	return (e->tag & ~TLB_NOHOST) == (page | TLB_VALID) &&
-	       (e->pa & TLB_PAGE_MASK) == s->pa && e->host;
+	if (s->lin == (page | 1))
+		slot_drop(s);
+}
+
+/* INVLPG in a 4 MiB page: every shadow page of that region goes. */
+static void shadow_drop_large(uint32_t lin)
+{
+	for (unsigned i = 0; i < SHADOW_SLOTS; i++)
+		if ((slots[i].lin & 1) && (slots[i].lin & LARGE_MASK) == (lin & LARGE_MASK))
+			slot_drop(&slots[i]);
+}
+
+/* Replay one logged flush; false when it was a flush of everything. */
+static bool shadow_replay(uint32_t what)
+{
+	if (what & TLB_FLUSH_ALL)
+		return false;
+	if (what & TLB_FLUSH_LARGE)
+		shadow_drop_large(what);
+	else
+		shadow_drop_page(what & TLB_PAGE_MASK);
+	return true;
 }
 
 void de_shadow_sync(struct machine *m)
 {
-	for (int kind = 0; kind < SLOT_KINDS; kind++)
-		for (unsigned idx = 0; idx < TLB_SIZE; idx++)
-			if ((slots[kind][idx].lin & 1) && !slot_current(m, kind, idx))
-				slot_drop(&slots[kind][idx]);
+	const struct tlb *t = &m->tlb;
+	bool all = shadow_behind || t->epoch - shadow_epoch > TLB_FLUSH_LOG;
+
+	for (uint32_t n = shadow_epoch; !all && n != t->epoch; n++)
+		all = !shadow_replay(t->flushed[n % TLB_FLUSH_LOG]);
+	if (all)
+		shadow_drop_all();
+	shadow_epoch = t->epoch;
+	shadow_behind = false;
 }
 
 /* The interpreter's walk for a CPL 3 access; false with c->exc set on #PF. */
@@ -112,22 +147,18 @@ static bool shadow_translate(struct cpu *c, uint32_t lin, bool write, uint32_t *
 	return ok;
 }
 
-/* Put page lin -> pa into the slot of its kind, replacing what was there. */
+/* Put page lin -> pa into its slot, replacing what was there. */
 static void shadow_map(uint32_t lin, uint32_t pa, bool write)
 {
-	unsigned idx = (lin >> 12) & (TLB_SIZE - 1);
-	struct slot *s = &slots[write][idx];
-	struct slot *ro = &slots[SLOT_READ][idx];
+	struct slot *s = slot_of(lin);
 
 	if ((s->lin & 1) && s->lin != (lin | 1)) {
 		last_evicted = s->lin & TLB_PAGE_MASK;
 		slot_drop(s);
 	}
-	if (write && ro->lin == (lin | 1))
-		*ro = (struct slot){ 0, 0 }; /* upgraded in place */
-	*s = (struct slot){ lin | 1, pa };
 	/* P6 has no NX: whatever the guest can read it can execute. */
 	shadow_queue(DE_OP_MAP, lin, pa, PROT_READ | PROT_EXEC | (write ? PROT_WRITE : 0));
+	*s = (struct slot){ lin | 1, pa, write };
 }
 
 enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write)
@@ -145,8 +176,8 @@ enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write)
 	pa &= TLB_PAGE_MASK;
 	if (page < shadow_min || !machine_phys(m, pa, DE_PAGE))
 		return DE_FILL_NOT_EXACT; /* below mmap_min_addr, or not RAM (MMIO) */
-	const struct slot *s = &slots[write][(lin >> 12) & (TLB_SIZE - 1)];
-	if (s->lin == (page | 1))
+	const struct slot *s = slot_of(page);
+	if (s->lin == (page | 1) && (s->write || !write))
 		return DE_FILL_NOT_EXACT; /* mapped, yet the host faulted: let interp decide */
 	shadow_map(page, pa, write);
 	return DE_FILL_MAPPED;

@@ -187,12 +187,20 @@ uint32_t mmu_translate(struct cpu *c, uint32_t lin, enum mem_access acc, bool us
 	return pa;
 }
 
+static void tlb_log_flush(struct tlb *t, uint32_t what)
+{
+	t->flushed[t->epoch % TLB_FLUSH_LOG] = what;
+	t->epoch++;
+}
+
 void tlb_flush_all(struct cpu *c, bool include_global)
 {
 	struct tlb *t = &c->m->tlb;
 	block_tlb_changed(c->m);
+	tlb_log_flush(t, TLB_FLUSH_ALL);
 	if (include_global) {
-		memset(t, 0, sizeof *t);
+		memset(t->e, 0, sizeof t->e);
+		t->has_large = false;
 		return;
 	}
 	for (int k = 0; k < TLB_KINDS; k++)
@@ -216,6 +224,7 @@ void tlb_flush_page(struct cpu *c, uint32_t lin)
 {
 	struct tlb *t = &c->m->tlb;
 	block_tlb_changed(c->m);
+	tlb_log_flush(t, (lin & TLB_PAGE_MASK) | (t->has_large ? TLB_FLUSH_LARGE : 0));
 	for (int k = 0; k < TLB_KINDS; k++) {
 		struct tlb_entry *e = &t->e[k][(lin >> 12) & (TLB_SIZE - 1)];
 		if ((e->tag & TLB_PAGE_MASK) == (lin & TLB_PAGE_MASK))

@@ -33,10 +33,24 @@ struct tlb_entry {
 	uint8_t *host;   /* host address of the page; NULL when not RAM */
 };
 
+/*
+ * Every flush is counted (epoch) and its extent logged, so a cache that
+ * lives outside this TLB (the direct-execution shadow) can flush where the
+ * architecture flushes: flushed[n % TLB_FLUSH_LOG] tells what flush n
+ * dropped: a page, the 4 MiB region of a page (TLB_FLUSH_LARGE), or
+ * everything (TLB_FLUSH_ALL). A reader more than TLB_FLUSH_LOG behind
+ * drops everything.
+ */
+#define TLB_FLUSH_LOG 16
+#define TLB_FLUSH_LARGE 1u
+#define TLB_FLUSH_ALL 2u
+
 /* All-zero is an empty TLB. */
 struct tlb {
 	struct tlb_entry e[TLB_KINDS][TLB_SIZE];
 	bool has_large;  /* some entry came from a 4 MiB page */
+	uint32_t epoch;  /* flushes so far */
+	uint32_t flushed[TLB_FLUSH_LOG];
 };
 
 static inline enum tlb_kind tlb_kind_of(bool user, bool write)
