@@ -10,7 +10,8 @@
  * far transfers, segment loads with guest selectors, CPUID, RDTSC).
  *
  * Native instructions are not counted in m->icount: the host cannot count
- * them. Only the instructions interp runs advance the virtual clock.
+ * them. The instructions interp runs advance the virtual clock, and so
+ * does each native time slice, by a fixed charge (de_charge_slice).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "de_host.h"
 #include "exception.h"
 #include "interp.h"
+#include "timer.h"
 
 #define DR6_BS 0x4000u
 #define DE_USER_CHUNK 256
@@ -337,7 +339,31 @@ static void de_interp(struct machine *m, uint64_t n)
 		m->stop = STOP_NONE;
 }
 
-static void de_step_native(struct machine *m)
+/* Outside CPL 3: interp runs until the CPU is back at CPL 3 (or the end). */
+static void de_interp_to_user(struct machine *m, uint64_t n)
+{
+	m->stop_at_cpl3 = true;
+	de_interp(m, n);
+	m->stop_at_cpl3 = false;
+}
+
+/*
+ * The budget rule for code the host cannot count: a native time slice
+ * that ended without a trap (DE_SLICE_NS of host time) is charged as
+ * DE_SLICE_INSNS instructions of the virtual clock, capped at the budget's
+ * end. So a guest spinning in user mode still reaches --max-insns, and
+ * its timers fire at about the host's real rate.
+ */
+static void de_charge_slice(struct machine *m, uint64_t end)
+{
+	uint64_t left = end - m->icount;
+
+	m->icount += left < DE_SLICE_INSNS ? left : DE_SLICE_INSNS;
+	if (m->icount >= m->timers.next)
+		timer_run_due(m);
+}
+
+static void de_step_native(struct machine *m, uint64_t end)
 {
 	struct de_event ev;
 
@@ -352,14 +378,15 @@ static void de_step_native(struct machine *m)
 		machine_request_stop(m, STOP_ERROR);
 		break;
 	case DE_PREEMPTED:
+		de_charge_slice(m, end);
 		break;
 	}
 }
 
 /*
- * Outside CPL 3 the interpreter runs one instruction at a time, so that
- * the first instruction back at CPL 3 runs natively; at a CPL 3 state that
- * is not exact it runs a few hundred.
+ * Outside CPL 3 the interpreter runs until the CPU returns to CPL 3, so
+ * that the first instruction back at CPL 3 runs natively; at a CPL 3
+ * state that is not exact it runs a few hundred.
  */
 static enum stop_reason de_engine_run(struct machine *m, uint64_t budget)
 {
@@ -377,9 +404,11 @@ static enum stop_reason de_engine_run(struct machine *m, uint64_t budget)
 		if (m->icount >= end)
 			machine_request_stop(m, STOP_BUDGET);
 		else if (de_exact(c))
-			de_step_native(m);
+			de_step_native(m, end);
+		else if (c->cpl != 3)
+			de_interp_to_user(m, left);
 		else
-			de_interp(m, c->cpl == 3 && left > DE_USER_CHUNK ? DE_USER_CHUNK : 1);
+			de_interp(m, left > DE_USER_CHUNK ? DE_USER_CHUNK : left);
 	}
 	return m->stop;
 }

@@ -20,6 +20,10 @@
 #define DE_PAGE 0x1000u
 #define DE_OPS_MAX 128
 #define DE_FX_SIZE 512
+/* A guest that never traps is preempted after DE_SLICE_NS of host time;
+ * the slice counts as DE_SLICE_INSNS on the virtual clock (1 GHz). */
+#define DE_SLICE_NS 10000000L
+#define DE_SLICE_INSNS 10000000ull
 
 /* Host selectors: the Linux x86-64 GDT's flat 32-bit code and data, and
  * the stub's LDT entries, one per guest segment register at the top of the

@@ -18,7 +18,6 @@
 #include "de.h"
 #include "de_host.h"
 
-#define DE_SLICE_NS 10000000L  /* a guest that never traps is preempted after this */
 #define DE_WAIT_NS 100000000L
 #define DE_MIN_ADDR_DEFAULT 0x10000u
 
