@@ -295,6 +295,38 @@ static void x87_state_survives_entry_and_exit(void **state)
 	assert_int_equal(c->fpu.fcw, 0x37f);
 }
 
+/* The shadow follows the architecture's flushes: after INVLPG the guest's
+ * new mapping shows; without it the old one may stay (as in a TLB). */
+static void invlpg_makes_the_shadow_follow_a_changed_page_table_entry(void **state)
+{
+	struct de_event ev;
+	uint32_t pte = PT + 4 * (DATA >> 12 & 0x3ff);
+	(void)state;
+	paging_on();
+	put32(DATA, 0x11111111);
+	put32(DATA + 0x1000, 0x22222222);
+	CODE_OF("\xa1\x00\x00\x20\x00\xcd\x80"); /* mov eax,[DATA]; int 0x80 */
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EAX], 0x11111111);
+	put32(pte, (DATA + 0x1000) | 7);
+	tlb_flush_page(c, DATA);
+	c->eip = CODE;
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EAX], 0x22222222);
+}
+
+/* Native code that never traps is charged per time slice: the engine
+ * still ends at its budget (--max-insns). */
+static void a_user_mode_spin_ends_at_the_budget(void **state)
+{
+	(void)state;
+	CODE_OF("\xeb\xfe"); /* jmp $ */
+	uint64_t start = m->icount;
+	assert_int_equal(engine_de.run(m, 25000000), STOP_BUDGET);
+	assert_int_equal(m->icount - start, 25000000);
+	assert_int_equal(c->eip, CODE);
+}
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -351,6 +383,8 @@ int main(void)
 		T(a_segment_with_a_limit_faults_at_the_limit),
 		T(sixteen_bit_code_runs_through_the_ldt),
 		T(x87_state_survives_entry_and_exit),
+		T(invlpg_makes_the_shadow_follow_a_changed_page_table_entry),
+		T(a_user_mode_spin_ends_at_the_budget),
 		T(random_code_always_comes_back),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
