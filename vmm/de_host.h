@@ -110,6 +110,8 @@ long de_turn_wait(struct de_shared *sh, uint32_t me, struct de_spin *spin, long 
 /* Hand the shared page to the stub and wait for its next trap; -1 if it died. */
 int de_stub_call(struct machine *m);
 struct de_shared *de_shared_page(void);
+/* The stub's process id (0 when none runs): for CPU-time figures. */
+int de_stub_pid(void);
 
 /* de_fpu.c: struct fpu <-> the FXSAVE64 image the stub's signal frame holds.
  * from_fx keeps FCS/FDS unless the native code moved FIP/FDP. */

@@ -33,6 +33,11 @@ struct de_shared *de_shared_page(void)
 	return de_sh;
 }
 
+int de_stub_pid(void)
+{
+	return de_pid;
+}
+
 static int de_fail(struct machine *m, const char *what)
 {
 	snprintf(m->error, sizeof(m->error), "de: %s", what);
