@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness/harness.h"
+#include "harness/report.h"
 #include "vmm/engine.h"
 #include "vmm/loader.h"
 
@@ -38,13 +40,14 @@ const char boot_test_usage[] =
 	"  --exact            compare the kernel's timestamps too\n"
 	"  --update           write the run's filtered output as the new baseline\n"
 	"  --log FILE         write the raw serial output to FILE\n"
+	"  --junit FILE       write the checks' results as JUnit XML to FILE\n"
 	"  --verbose          show the serial output while the guest runs\n"
 	"Exit code: 0 the guest reached the baseline's last line and every check\n"
 	"passed, 1 a check failed, 8 the guest did not reach its last line within\n"
 	"the budget, 2 error.\n";
 
 struct bt_opts {
-	const char *kernel, *initrd, *append, *engine, *baseline, *log;
+	const char *kernel, *initrd, *append, *engine, *baseline, *log, *junit;
 	uint64_t ram, max_insns;
 	bool exact, update, verbose;
 };
@@ -173,55 +176,58 @@ static const struct bt_check bt_checks[] = {
 };
 #define N_CHECKS (sizeof(bt_checks) / sizeof(bt_checks[0]))
 
-static int bt_check_one(const struct bt_check *c, const struct bt_lines *out)
+static void bt_check_one(const struct bt_check *c, const struct bt_lines *out,
+			 struct report *r)
 {
 	regex_t re;
-	if (regcomp(&re, c->pattern, REG_EXTENDED | REG_NOSUB) != 0)
-		return -1;
 	size_t hit = out->n;
+	if (regcomp(&re, c->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+		report_fail(r, c->what, "bad check pattern /%s/", c->pattern);
+		return;
+	}
 	for (size_t i = 0; i < out->n && hit == out->n; i++)
 		if (regexec(&re, out->v[i], 0, NULL, 0) == 0)
 			hit = i;
 	regfree(&re);
-	if (c->forbidden && hit < out->n) {
-		printf("FAIL: %s, line %zu: %s\n", c->what, hit + 1, out->v[hit]);
-		return -1;
-	}
-	if (!c->forbidden && hit == out->n) {
-		printf("FAIL: not seen: %s (/%s/)\n", c->what, c->pattern);
-		return -1;
-	}
-	return 0;
+	if (c->forbidden && hit < out->n)
+		report_fail(r, c->what, "%s, line %zu: %s", c->what, hit + 1, out->v[hit]);
+	else if (!c->forbidden && hit == out->n)
+		report_fail(r, c->what, "not seen: %s (/%s/)", c->what, c->pattern);
+	else
+		report_pass(r, c->what);
 }
 
-static int bt_check_kernel(const struct bt_lines *out)
+static void bt_check_kernel(const struct bt_lines *out, struct report *r)
 {
-	int bad = 0;
 	for (unsigned i = 0; i < N_CHECKS; i++)
-		bad |= bt_check_one(&bt_checks[i], out) < 0;
-	return bad ? -1 : 0;
+		bt_check_one(&bt_checks[i], out, r);
 }
 
 /* ---- the baseline ---- */
 
-static int bt_compare(const struct bt_lines *want, const struct bt_lines *got)
+#define BT_CASE_BASELINE "the serial output matches the baseline"
+#define BT_CASE_REACHED "the guest reaches its last line"
+
+static void bt_compare(const struct bt_lines *want, const struct bt_lines *got,
+		       struct report *r)
 {
 	size_t n = want->n < got->n ? want->n : got->n;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(want->v[i], got->v[i]) != 0) {
-			printf("FAIL: serial line %zu differs from the baseline\n"
-			       "  expected: %s\n  got:      %s\n", i + 1, want->v[i], got->v[i]);
-			return -1;
+			report_fail(r, BT_CASE_BASELINE, "serial line %zu differs from the "
+				    "baseline\n  expected: %s\n  got:      %s", i + 1,
+				    want->v[i], got->v[i]);
+			return;
 		}
 	if (got->n < want->n) {
-		printf("FAIL: the output stops after line %zu; the baseline expects\n"
-		       "  %s\n", got->n, want->v[got->n]);
-		return -1;
+		report_fail(r, BT_CASE_BASELINE, "the output stops after line %zu; the "
+			    "baseline expects\n  %s", got->n, want->v[got->n]);
+		return;
 	}
 	if (got->n > want->n)
 		printf("note: %zu lines after the baseline's last one (first: %s)\n",
 		       got->n - want->n, got->v[want->n]);
-	return 0;
+	report_pass(r, BT_CASE_BASELINE);
 }
 
 static bool bt_reached(const struct bt_lines *want, const struct bt_lines *got)
@@ -282,14 +288,18 @@ static const char *bt_stop_name(enum stop_reason why)
 
 /* Runs the guest; the captured text in cap, the stop reason returned. */
 static int bt_run(const struct bt_opts *o, const struct engine *e, struct bt_capture *cap,
-		  enum stop_reason *why)
+		  enum stop_reason *why, double *secs)
 {
 	struct machine *m = calloc(1, sizeof(*m));
 	cookie_io_functions_t io = { .write = bt_capture_write };
 	FILE *serial = fopencookie(cap, "w", io);
 	int rc = -1;
 	if (m && serial && bt_setup(m, o, serial) == 0) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		*why = e->run(m, o->max_insns);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		*secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
 		fflush(serial);
 		printf("boot-test: %s after %" PRIu64 " instructions at %04x:%08x%s%s\n",
 		       bt_stop_name(*why), m->icount, m->cpu.seg[SR_CS].sel, m->cpu.eip,
@@ -318,25 +328,41 @@ static int bt_save_log(const char *path, const struct bt_capture *cap)
 	return 0;
 }
 
-static int bt_judge(const struct bt_opts *o, const struct bt_lines *want,
-		    const struct bt_lines *got, enum stop_reason why)
+static bool bt_judge_reached(const struct bt_opts *o, const struct bt_lines *want,
+			     const struct bt_lines *got, enum stop_reason why,
+			     struct report *r)
 {
-	if (!bt_reached(want, got)) {
-		if (why == STOP_BUDGET)
-			printf("FAIL: guest did not reach its last line within %" PRIu64
-			       " instructions\n", o->max_insns);
-		else
-			printf("FAIL: guest stopped (%s) before its last line\n", bt_stop_name(why));
-		printf("  last line expected: %s\n  last line seen:     %s\n",
-		       want->n ? want->v[want->n - 1] : "(empty baseline)",
-		       got->n ? got->v[got->n - 1] : "(no output)");
-		bt_compare(want, got);
-		return why == STOP_BUDGET ? EXIT_BUDGET : 1;
+	if (bt_reached(want, got)) {
+		report_pass(r, BT_CASE_REACHED);
+		return true;
 	}
-	int bad = bt_check_kernel(got) < 0;
-	bad |= bt_compare(want, got) < 0;
-	printf("boot-test: %s (%zu lines)\n", bad ? "FAIL" : "PASS", got->n);
-	return bad;
+	const char *expected = want->n ? want->v[want->n - 1] : "(empty baseline)";
+	const char *seen = got->n ? got->v[got->n - 1] : "(no output)";
+	if (why == STOP_BUDGET)
+		report_fail(r, BT_CASE_REACHED, "guest did not reach its last line within %"
+			    PRIu64 " instructions\n  last line expected: %s\n  last line seen:"
+			    "     %s", o->max_insns, expected, seen);
+	else
+		report_fail(r, BT_CASE_REACHED, "guest stopped (%s) before its last line\n"
+			    "  last line expected: %s\n  last line seen:     %s",
+			    bt_stop_name(why), expected, seen);
+	return false;
+}
+
+static int bt_judge(const struct bt_opts *o, const struct bt_lines *want,
+		    const struct bt_lines *got, enum stop_reason why, double secs)
+{
+	struct report r = { .suite = "boot-test" };
+	bool reached = bt_judge_reached(o, want, got, why, &r);
+	if (reached)
+		bt_check_kernel(got, &r);
+	bt_compare(want, got, &r);
+	if (o->junit && report_write_junit(&r, o->junit, secs) < 0)
+		return EXIT_ERROR;
+	if (!reached)
+		return why == STOP_BUDGET ? EXIT_BUDGET : 1;
+	printf("boot-test: %s (%zu lines)\n", report_failures(&r) ? "FAIL" : "PASS", got->n);
+	return report_failures(&r) ? 1 : 0;
 }
 
 static int bt_main(const struct bt_opts *o, const struct engine *e)
@@ -344,12 +370,13 @@ static int bt_main(const struct bt_opts *o, const struct engine *e)
 	struct bt_capture cap = { .echo = o->verbose };
 	struct bt_lines want = { 0 }, got = { 0 };
 	enum stop_reason why = STOP_NONE;
+	double secs = 0;
 	char *base = o->update ? strdup("") : bt_read_text(o->baseline);
 	int rc = EXIT_ERROR;
 	if (base && bt_lines_split(base, o->exact, &want) == 0 &&
-	    bt_run(o, e, &cap, &why) == 0 && bt_save_log(o->log, &cap) == 0 &&
+	    bt_run(o, e, &cap, &why, &secs) == 0 && bt_save_log(o->log, &cap) == 0 &&
 	    bt_lines_split(cap.buf ? cap.buf : "", o->exact || o->update, &got) == 0)
-		rc = o->update ? bt_write_baseline(o->baseline, &got) : bt_judge(o, &want, &got, why);
+		rc = o->update ? bt_write_baseline(o->baseline, &got) : bt_judge(o, &want, &got, why, secs);
 	bt_lines_free(&want);
 	bt_lines_free(&got);
 	free(base);
@@ -368,6 +395,7 @@ BT_STR_SETTER(append)
 BT_STR_SETTER(engine)
 BT_STR_SETTER(baseline)
 BT_STR_SETTER(log)
+BT_STR_SETTER(junit)
 
 static int bt_set_exact(void *ctx, const char *v) { (void)v; ((struct bt_opts *)ctx)->exact = true; return 0; }
 static int bt_set_update(void *ctx, const char *v) { (void)v; ((struct bt_opts *)ctx)->update = true; return 0; }
@@ -400,6 +428,7 @@ static const struct opt_spec bt_opts_table[] = {
 	{ "exact", false, false, bt_set_exact },
 	{ "update", false, false, bt_set_update },
 	{ "log", true, false, bt_set_log },
+	{ "junit", true, false, bt_set_junit },
 	{ "verbose", false, false, bt_set_verbose },
 	{ NULL, false, false, NULL },
 };
