@@ -51,7 +51,7 @@ static void report_xml_text(FILE *f, const char *s)
 			i++;
 		if (i < sizeof(ents) / sizeof(ents[0]))
 			fputs(ents[i].ent, f);
-		else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+		else if ((unsigned char)*s >= 0x20 || *s == '\t')
 			fputc(*s, f);
 	}
 }

@@ -8,7 +8,7 @@ LINUX_INITRD := $(LINUX_BUILD)/initrd.img
 LINUX_APPEND := console=ttyS0 noapic nolapic
 BOOT_TEST_ENGINE ?= interp
 
-.PHONY: linux-guest boot-test linux-qemu bench-linux
+.PHONY: linux-guest boot-test boot-test-selftest linux-qemu bench-linux
 linux-guest: $(LINUX_KERNEL) $(LINUX_INITRD)
 
 $(LINUX_KERNEL) $(LINUX_BUILD)/busybox &: scripts/linux-guest.sh
@@ -20,6 +20,10 @@ $(LINUX_INITRD): tests/linux/init tests/linux/mkinitramfs.py $(LINUX_BUILD)/busy
 
 boot-test: $(DOPPEL) linux-guest
 	$(DOPPEL) boot-test --engine $(BOOT_TEST_ENGINE)
+
+# boot-test's failure paths (missing kernel, hang, JUnit) in a few seconds.
+boot-test-selftest: $(DOPPEL) linux-guest
+	tests/linux/boot-test-selftest.sh $(DOPPEL)
 
 # The same guest on QEMU (TCG) with a comparable machine, for comparison.
 linux-qemu: linux-guest
