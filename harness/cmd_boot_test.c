@@ -26,7 +26,7 @@
 #include "vmm/engine.h"
 #include "vmm/loader.h"
 
-#define BT_DEFAULT_BUDGET 40000000000ull
+#define BT_DEFAULT_BUDGET 20000000000ull /* about 3x what the guest needs */
 
 const char boot_test_usage[] =
 	"usage: doppel boot-test [OPTIONS]\n"
@@ -36,7 +36,7 @@ const char boot_test_usage[] =
 	"  -m SIZE            RAM, default 256M\n"
 	"  --engine NAME      interp (default)\n"
 	"  --baseline FILE    expected serial lines, default tests/linux/baseline.txt\n"
-	"  --max-insns N      virtual-time limit, default 40000000000 instructions\n"
+	"  --max-insns N      virtual-time limit, default 20000000000 instructions\n"
 	"  --exact            compare the kernel's timestamps too\n"
 	"  --update           write the run's filtered output as the new baseline\n"
 	"  --log FILE         write the raw serial output to FILE\n"
