@@ -132,6 +132,10 @@ int main(void)
 	trips(m, "de: CPUID (trap, interp runs it):", interp_one);
 	memcpy(m->ram + CODE, "\xa1\x00\x00\x20\x00\xcd\x80", 7); /* mov eax,[0x200000]; int 0x80 */
 	trips(m, "de: hidden page fault + INT 0x80 (after a flush):", de_flush);
+	for (int k = 0; k < 16; k++) /* mov eax,[0x200000 + k * 0x1000] */
+		memcpy(m->ram + CODE + 5 * k, (const uint8_t[]){ 0xa1, 0, k << 4, 0x20, 0 }, 5);
+	memcpy(m->ram + CODE + 80, "\xcd\x80", 2);
+	trips(m, "de: 16 hidden page faults + INT 0x80 (after a flush):", de_flush);
 	compute_loop(m);
 	return 0;
 }

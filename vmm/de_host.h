@@ -47,6 +47,21 @@ struct de_op {
 	uint32_t prot; /* PROT_READ | PROT_EXEC, maybe | PROT_WRITE */
 };
 
+/*
+ * A page the stub may map by itself on a hidden fault, with no round trip:
+ * the monitor found that mapping it has no guest-visible side effect (the
+ * walk would set no A or D bit). Indexed by (lin >> 12) % DE_PERMITS; the
+ * stub clears an entry once it used it. The monitor counts the page as
+ * mapped, so a TLB flush unmaps it whether the stub used it or not.
+ */
+#define DE_PERMITS 4096u
+
+struct de_permit {
+	uint32_t lin;  /* page | 1 when valid */
+	uint32_t pa;   /* page */
+	uint32_t prot;
+};
+
 /* The guest's registers as the host runs them: host selectors, not the guest's. */
 struct de_regs {
 	uint32_t gpr[8];
@@ -81,6 +96,7 @@ struct de_shared {
 	struct de_regs regs;
 	struct de_trap trap;
 	uint8_t fx[DE_FX_SIZE] __attribute__((aligned(64))); /* FXSAVE64 image */
+	struct de_permit permit[DE_PERMITS];
 };
 
 /* ---- the stub (de_signal.c, de_enter.S) ---- */

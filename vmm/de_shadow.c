@@ -14,6 +14,11 @@
  * log at the next entry into the guest. Dropping more than the hardware
  * would is always allowed (a TLB may forget anything), so a non-global
  * flush and a log it fell behind drop everything.
+ *
+ * A fill also permits the other pages of its 64 KiB group that the stub
+ * can map by itself, without a round trip (de_host.h: struct de_permit):
+ * those whose walk would change nothing (A, and D for a writable mapping,
+ * already set), like a TLB entry the hardware may have cached ahead.
  */
 #include <setjmp.h>
 #include <string.h>
@@ -22,8 +27,15 @@
 #include "de_host.h"
 #include "mem.h"
 
-#define SHADOW_SLOTS 4096u /* 16 MiB of reach */
+#define SHADOW_SLOTS DE_PERMITS /* 16 MiB of reach; a slot and its permit share an index */
 #define LARGE_MASK 0xffc00000u
+#define PERMIT_GROUP 16u   /* a fill permits the other pages of its aligned 64 KiB */
+#define PTE_P 0x001u
+#define PTE_RW 0x002u
+#define PTE_US 0x004u
+#define PTE_A 0x020u
+#define PTE_D 0x040u
+#define PTE_PS 0x080u
 
 struct slot {
 	uint32_t lin;  /* page | 1 when used */
@@ -48,9 +60,15 @@ static struct slot *slot_of(uint32_t lin)
 	return &slots[(lin >> 12) & (SHADOW_SLOTS - 1)];
 }
 
-void de_shadow_reset(uint32_t min_addr)
+static void shadow_clear(void)
 {
 	memset(slots, 0, sizeof(slots));
+	memset(de_shared_page()->permit, 0, sizeof(de_shared_page()->permit));
+}
+
+void de_shadow_reset(uint32_t min_addr)
+{
+	shadow_clear();
 	shadow_min = min_addr;
 	shadow_behind = true;
 	last_evicted = 1;
@@ -62,7 +80,7 @@ static void shadow_queue(uint32_t kind, uint32_t lin, uint32_t pa, uint32_t prot
 	struct de_shared *sh = de_shared_page();
 
 	if (sh->n_ops >= DE_OPS_MAX) {
-		memset(slots, 0, sizeof(slots));
+		shadow_clear();
 		sh->n_ops = 0;
 		sh->ops[sh->n_ops++] = (struct de_op){ DE_OP_FLUSH, 0, 0, 0 };
 		if (kind != DE_OP_MAP)
@@ -73,7 +91,7 @@ static void shadow_queue(uint32_t kind, uint32_t lin, uint32_t pa, uint32_t prot
 
 static void shadow_drop_all(void)
 {
-	memset(slots, 0, sizeof(slots));
+	shadow_clear();
 	de_shared_page()->n_ops = 0;
 	shadow_queue(DE_OP_FLUSH, 0, 0, 0);
 }
@@ -87,6 +105,7 @@ void de_shadow_flush(struct machine *m)
 static void slot_drop(struct slot *s)
 {
 	shadow_queue(DE_OP_UNMAP, s->lin & TLB_PAGE_MASK, 0, 0);
+	de_shared_page()->permit[s - slots].lin = 0;
 	*s = (struct slot){ 0, 0, false };
 }
 
@@ -159,6 +178,65 @@ static void shadow_map(uint32_t lin, uint32_t pa, bool write)
 	/* P6 has no NX: whatever the guest can read it can execute. */
 	shadow_queue(DE_OP_MAP, lin, pa, PROT_READ | PROT_EXEC | (write ? PROT_WRITE : 0));
 	*s = (struct slot){ lin | 1, pa, write };
+	de_shared_page()->permit[s - slots].lin = 0;
+}
+
+static uint32_t shadow_read_entry(struct machine *m, uint32_t pa)
+{
+	const uint8_t *p = machine_phys(m, pa & m->a20_mask, 4);
+	uint32_t v = 0;
+
+	if (p)
+		memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * The rights a CPL 3 mapping of page lin can have without a walk that
+ * changes guest memory: every level present, user, accessed (and dirty
+ * for a writable mapping); 0 if there are none. Reads the tables only.
+ */
+static uint32_t shadow_free_prot(struct machine *m, uint32_t lin, uint32_t *pa)
+{
+	const struct cpu *c = &m->cpu;
+	uint32_t need = PTE_P | PTE_US | PTE_A;
+
+	if (!(c->cr0 & CR0_PG)) {
+		*pa = lin & m->a20_mask;
+		return PROT_READ | PROT_EXEC | PROT_WRITE;
+	}
+	uint32_t pde = shadow_read_entry(m, (c->cr3 & TLB_PAGE_MASK) | ((lin >> 20) & 0xffcu));
+	uint32_t leaf = pde, perm = pde;
+	if ((pde & need) != need)
+		return 0;
+	if ((pde & PTE_PS) && (c->cr4 & CR4_PSE)) {
+		if (pde & 0x003fe000u)
+			return 0; /* reserved bits: the walk faults */
+		*pa = ((pde & LARGE_MASK) | (lin & 0x003ff000u)) & m->a20_mask;
+	} else {
+		leaf = shadow_read_entry(m, (pde & TLB_PAGE_MASK) | ((lin >> 10) & 0xffcu));
+		perm &= leaf;
+		*pa = leaf & TLB_PAGE_MASK & m->a20_mask;
+	}
+	if ((leaf & need) != need || !(perm & PTE_US))
+		return 0;
+	return PROT_READ | PROT_EXEC | ((perm & PTE_RW) && (leaf & PTE_D) ? PROT_WRITE : 0);
+}
+
+/* Permit the other pages of lin's group whose slots are free. */
+static void shadow_permit_group(struct machine *m, uint32_t lin)
+{
+	struct de_shared *sh = de_shared_page();
+	uint32_t first = lin & ~(PERMIT_GROUP * DE_PAGE - 1), pa, prot;
+
+	for (uint32_t q = first; q - first < PERMIT_GROUP * DE_PAGE; q += DE_PAGE) {
+		struct slot *s = slot_of(q);
+		if ((s->lin & 1) || q < shadow_min || !(prot = shadow_free_prot(m, q, &pa)) ||
+		    !machine_phys(m, pa, DE_PAGE))
+			continue;
+		*s = (struct slot){ q | 1, pa, prot & PROT_WRITE };
+		sh->permit[s - slots] = (struct de_permit){ q | 1, pa, prot };
+	}
 }
 
 enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write)
@@ -180,6 +258,7 @@ enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write)
 	if (s->lin == (page | 1) && (s->write || !write))
 		return DE_FILL_NOT_EXACT; /* mapped, yet the host faulted: let interp decide */
 	shadow_map(page, pa, write);
+	shadow_permit_group(m, page);
 	return DE_FILL_MAPPED;
 }
 

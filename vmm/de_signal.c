@@ -164,11 +164,37 @@ STUB static void stub_resume(struct de_shared *sh, ucontext_t *uc)
 	de_load_data_segs(sh->regs.sel);
 }
 
+/*
+ * A hidden page fault the monitor pre-approved: map the page and return
+ * straight into the guest (the guest's segments are still loaded and the
+ * kernel restores the rest from the frame). A write needs a writable
+ * permit; anything else goes to the monitor.
+ */
+STUB static int stub_fill(struct de_shared *sh, int sig, siginfo_t *si, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t addr = (uint64_t)si->si_addr, page = addr & ~(uint64_t)(DE_PAGE - 1);
+	struct de_permit *p = &sh->permit[(addr >> 12) % DE_PERMITS];
+
+	if (sig != SIGSEGV || g[REG_TRAPNO] != 14 || addr >= DE_LOW_TOP || p->lin != (page | 1))
+		return 0;
+	if ((g[REG_ERR] & 2) && !(p->prot & PROT_WRITE))
+		return 0;
+	p->lin = 0;
+	if (de_syscall(SYS_mmap, (long)page, DE_PAGE, p->prot, MAP_SHARED | MAP_FIXED,
+		       stub_ram_fd, p->pa) != (long)page)
+		return 0;
+	uc->uc_flags |= UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	return 1;
+}
+
 STUB static void stub_handler(int sig, siginfo_t *si, void *ucv)
 {
 	struct de_shared *sh = stub_sh;
 	ucontext_t *uc = ucv;
 
+	if (stub_fill(sh, sig, si, uc))
+		return;
 	stub_record(sh, sig, si, uc);
 	for (;;) {
 		stub_hand_over(sh);

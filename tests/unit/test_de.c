@@ -315,6 +315,44 @@ static void invlpg_makes_the_shadow_follow_a_changed_page_table_entry(void **sta
 	assert_int_equal(c->gpr[EAX], 0x22222222);
 }
 
+/* Pages whose walk would change nothing are mapped by the stub itself;
+ * a write to a clean one still reaches the walk, which sets D. */
+static void a_clean_accessed_page_gets_its_dirty_bit_on_the_first_write(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	for (uint32_t k = 0; k < 16; k++)
+		put32(PT + 4 * ((DATA >> 12) + k), (DATA + (k << 12)) | 0x27); /* A, not D */
+	put32(DATA + 0x3000, 0x33333333);
+	/* mov eax,[DATA]; mov ebx,[DATA+0x3000]; mov [DATA+0x2000],eax; int 0x80 */
+	CODE_OF("\xa1\x00\x00\x20\x00\x8b\x1d\x00\x30\x20\x00\xa3\x00\x20\x20\x00\xcd\x80");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EBX], 0x33333333);
+	assert_int_equal(get32(PT + 4 * ((DATA >> 12) + 2)) & 0x60, 0x60);
+	assert_int_equal(get32(PT + 4 * ((DATA >> 12) + 3)) & 0x60, 0x20);
+}
+
+/* A page the stub may map by itself is dropped by INVLPG like any other. */
+static void invlpg_drops_a_page_the_stub_may_map_by_itself(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	for (uint32_t k = 0; k < 16; k++)
+		put32(PT + 4 * ((DATA >> 12) + k), (DATA + (k << 12)) | 0x67); /* A and D */
+	put32(DATA + 0x1000, 0x11111111);
+	put32(DATA + 0x5000, 0x55555555);
+	CODE_OF("\xa1\x00\x00\x20\x00\xcd\x80"); /* mov eax,[DATA]; int 0x80 */
+	assert_int_equal(run(&ev), DE_EVENT);
+	put32(PT + 4 * ((DATA >> 12) + 1), (DATA + 0x5000) | 0x67);
+	tlb_flush_page(c, DATA + 0x1000);
+	CODE_OF("\xa1\x00\x10\x20\x00\xcd\x80"); /* mov eax,[DATA+0x1000]; int 0x80 */
+	c->eip = CODE;
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EAX], 0x55555555);
+}
+
 /* Native code that never traps is charged per time slice: the engine
  * still ends at its budget (--max-insns). */
 static void a_user_mode_spin_ends_at_the_budget(void **state)
@@ -385,6 +423,8 @@ int main(void)
 		T(x87_state_survives_entry_and_exit),
 		T(invlpg_makes_the_shadow_follow_a_changed_page_table_entry),
 		T(a_user_mode_spin_ends_at_the_budget),
+		T(a_clean_accessed_page_gets_its_dirty_bit_on_the_first_write),
+		T(invlpg_drops_a_page_the_stub_may_map_by_itself),
 		T(random_code_always_comes_back),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
