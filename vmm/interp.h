@@ -95,8 +95,31 @@ static inline void reg_write(struct cpu *c, int r, int size, uint32_t v)
 void opnd_resolve(struct insn *i);
 /* Size in bytes of operand n (0..2) of i. */
 int opnd_size(const struct insn *i, int n);
+/* 16-bit addressing: one of eight base/index pairs plus disp, wrapped to 16 bits. */
+uint32_t insn_ea16(const struct cpu *c, const struct insn *i);
+
+/* 32-bit addressing: base + index * scale + disp, wrapping at 4 GiB. */
+static inline uint32_t insn_ea32(const struct cpu *c, const struct insn *i)
+{
+	uint32_t ea = i->disp;
+	int base = i->rm, idx;
+
+	if (i->has_sib) {
+		base = i->sib & 7;
+		idx = (i->sib >> 3) & 7;
+		if (idx != ESP)
+			ea += c->gpr[idx] << (i->sib >> 6);
+	}
+	if (!(base == EBP && i->mod == 0))
+		ea += c->gpr[base];
+	return ea;
+}
+
 /* The effective offset of the ModRM memory operand (address-size wrapped). */
-uint32_t insn_ea(const struct cpu *c, const struct insn *i);
+static inline uint32_t insn_ea(const struct cpu *c, const struct insn *i)
+{
+	return i->adsize == 2 ? insn_ea16(c, i) : insn_ea32(c, i);
+}
 
 /* The general paths, by operand form (any operand; OPND_SLOW ones go here). */
 uint32_t opnd_read_form(struct cpu *c, const struct insn *i, int n);

@@ -24,7 +24,7 @@
 #include "mem.h"
 
 /* 16-bit addressing: ModRM.rm picks one of eight base/index pairs. */
-static uint32_t ea16(const struct cpu *c, const struct insn *i)
+uint32_t insn_ea16(const struct cpu *c, const struct insn *i)
 {
 	static const int8_t base[8] = { EBX, EBX, EBP, EBP, -1, -1, EBP, EBX };
 	static const int8_t index[8] = { ESI, EDI, ESI, EDI, ESI, EDI, -1, -1 };
@@ -37,28 +37,6 @@ static uint32_t ea16(const struct cpu *c, const struct insn *i)
 	if (index[i->rm] >= 0)
 		ea += c->gpr[index[i->rm]];
 	return ea & 0xffff;
-}
-
-/* 32-bit addressing: base + index * scale + disp, wrapping at 4 GiB. */
-static uint32_t ea32(const struct cpu *c, const struct insn *i)
-{
-	uint32_t ea = i->disp;
-	int base = i->rm, idx;
-
-	if (i->has_sib) {
-		base = i->sib & 7;
-		idx = (i->sib >> 3) & 7;
-		if (idx != ESP)
-			ea += c->gpr[idx] << (i->sib >> 6);
-	}
-	if (!(base == EBP && i->mod == 0))
-		ea += c->gpr[base];
-	return ea;
-}
-
-uint32_t insn_ea(const struct cpu *c, const struct insn *i)
-{
-	return i->adsize == 2 ? ea16(c, i) : ea32(c, i);
 }
 
 /* The segment of an implicit DS operand (moffs, [eSI], XLAT): overridable. */
