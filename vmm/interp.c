@@ -91,7 +91,7 @@ static void interp_exec_checked(struct cpu *c, const struct insn *i)
 void interp_prepare(struct insn *i)
 {
 	static insn_handler *(*const specialize[])(const struct insn *) = {
-		alu_specialize, branch_specialize, move_specialize,
+		alu_specialize, branch_specialize, move_specialize, shift_specialize,
 	};
 
 	opnd_resolve(i);

@@ -16,23 +16,37 @@ static void shift_exec(struct cpu *c, const struct insn *i, int kind)
 	opnd_write(c, i, 0, alu_shift(c, kind, v, n, i->size));
 }
 
-#define SHIFT_OP(name, kind)                                     \
-	void op_##name(struct cpu *c, const struct insn *i)      \
-	{                                                        \
-		shift_exec(c, i, kind);                          \
+/* /4 SHL and its undocumented alias /6 SAL are the same operation (op_shl). */
+#define SHIFT_OPS(X) \
+	X(rol, SH_ROL) X(ror, SH_ROR) X(rcl, SH_RCL) X(rcr, SH_RCR) \
+	X(shl, SH_SHL) X(shr, SH_SHR) X(sar, SH_SAR)
+
+/* The general form, and a 32-bit register shifted by an immediate count. */
+#define SHIFT_FORMS(name, kind)                                          \
+	void op_##name(struct cpu *c, const struct insn *i)              \
+	{                                                                \
+		shift_exec(c, i, kind);                                  \
+	}                                                                \
+	static void op_##name##_ri32(struct cpu *c, const struct insn *i) \
+	{                                                                \
+		uint32_t *r = &c->gpr[i->oreg[0]];                       \
+		*r = alu_shift(c, kind, *r, i->imm, 4);                  \
 	}
 
-SHIFT_OP(rol, SH_ROL)
-SHIFT_OP(ror, SH_ROR)
-SHIFT_OP(rcl, SH_RCL)
-SHIFT_OP(rcr, SH_RCR)
-SHIFT_OP(shr, SH_SHR)
-SHIFT_OP(sar, SH_SAR)
+SHIFT_OPS(SHIFT_FORMS)
 
-/* /4 SHL and its undocumented alias /6 SAL are the same operation. */
-void op_shl(struct cpu *c, const struct insn *i)
+insn_handler *shift_specialize(const struct insn *i)
 {
-	shift_exec(c, i, SH_SHL);
+#define SHIFT_ROW(name, kind) { op_##name, op_##name##_ri32 },
+	static insn_handler *const forms[][2] = { SHIFT_OPS(SHIFT_ROW) };
+#undef SHIFT_ROW
+
+	if (i->okind[0] != OPND_REG32 || i->okind[1] != OPND_IMM)
+		return 0;
+	for (unsigned k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+		if (forms[k][0] == i->desc->exec)
+			return forms[k][1];
+	return 0;
 }
 
 void op_shld(struct cpu *c, const struct insn *i)
