@@ -365,6 +365,73 @@ static void a_user_mode_spin_ends_at_the_budget(void **state)
 	assert_int_equal(c->eip, CODE);
 }
 
+#define GDT 0x1000u
+#define IDT 0x2000u
+#define TSS 0x3000u
+#define KCODE 0x120000u
+#define KHANDLER 0x121000u
+#define KSTACK 0x190000u
+
+static void put64(uint32_t pa, uint64_t v) { memcpy(m->ram + pa, &v, 8); }
+
+/* Ring 0 with flat segments, a TSS and an INT 0x80 gate of DPL 3. */
+static void kernel_state(void)
+{
+	put64(GDT + 0x08, 0x00cf9a000000ffffull); /* ring 0 code */
+	put64(GDT + 0x10, 0x00cf92000000ffffull); /* ring 0 data */
+	put64(GDT + 0x18, 0x00cffa000000ffffull); /* ring 3 code */
+	put64(GDT + 0x20, 0x00cff2000000ffffull); /* ring 3 data */
+	put64(GDT + 0x28, 0x0000890000000067ull | ((uint64_t)TSS << 16)); /* 32-bit TSS */
+	put32(TSS + 4, KSTACK);
+	put32(TSS + 8, 0x10);
+	put64(IDT + 8 * 0x80, ((uint64_t)(KHANDLER >> 16) << 48) | (0xeeull << 40) |
+				      (0x08ull << 16) | (KHANDLER & 0xffff));
+	c->gdtr = (struct dtr){ GDT, 0x2f };
+	c->idtr = (struct dtr){ IDT, 0x7ff };
+	c->tr = (struct seg){ .sel = 0x28, .attr = 0x008b, .base = TSS, .limit = 0x67 };
+	c->cpl = 0;
+	c->seg[SR_CS] = flat(0x08, 0x9b);
+	for (int s = 0; s < 6; s++)
+		if (s != SR_CS)
+			c->seg[s] = flat(0x10, 0x93);
+	c->gpr[ESP] = KSTACK;
+	c->eip = KCODE;
+	/* push 0x23; push STACK_TOP; push 0x202; push 0x1b; push CODE; iret */
+	memcpy(m->ram + KCODE, "\x6a\x23\x68\x00\x00\x18\x00\x68\x02\x02\x00\x00\x6a\x1b"
+	       "\x68\x00\x00\x11\x00\xcf", 20);
+	memcpy(m->ram + KHANDLER, "\xf4", 1); /* hlt (IF=0 through the interrupt gate) */
+}
+
+/* interp stops at the first boundary back at CPL 3 when asked to. */
+static void interp_stops_where_the_cpu_returns_to_cpl_3(void **state)
+{
+	(void)state;
+	kernel_state();
+	uint64_t start = m->icount;
+	m->stop_at_cpl3 = true;
+	assert_int_equal(engine_interp.run(m, 1000), STOP_NONE);
+	m->stop_at_cpl3 = false;
+	assert_int_equal(c->cpl, 3);
+	assert_int_equal(c->eip, CODE);
+	assert_int_equal(m->icount - start, 6);
+}
+
+/* The engine: ring 0 on interp, IRET to ring 3, user code natively, INT 0x80
+ * back to ring 0 through the guest's IDT, HLT with IF=0 ends the run. */
+static void the_engine_runs_ring_0_on_interp_and_ring_3_natively(void **state)
+{
+	(void)state;
+	kernel_state();
+	CODE_OF("\xb8\x2a\x00\x00\x00\xcd\x80"); /* mov eax,42; int 0x80 */
+	uint64_t start = m->icount;
+	assert_int_equal(engine_de.run(m, 1000), STOP_HLT);
+	assert_int_equal(c->gpr[EAX], 42);
+	assert_int_equal(c->cpl, 0);
+	assert_int_equal(c->eip, KHANDLER + 1);
+	assert_int_equal(get32(KSTACK - 20), CODE + 7); /* the return EIP: past the INT */
+	assert_int_equal(m->icount - start, 7); /* 6 + HLT: native code is not counted */
+}
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -425,6 +492,8 @@ int main(void)
 		T(a_user_mode_spin_ends_at_the_budget),
 		T(a_clean_accessed_page_gets_its_dirty_bit_on_the_first_write),
 		T(invlpg_drops_a_page_the_stub_may_map_by_itself),
+		T(interp_stops_where_the_cpu_returns_to_cpl_3),
+		T(the_engine_runs_ring_0_on_interp_and_ring_3_natively),
 		T(random_code_always_comes_back),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
