@@ -167,7 +167,7 @@ struct bt_check {
 
 static const struct bt_check bt_checks[] = {
 	{ "WARNING:|Oops|BUG:|Kernel panic|Call Trace|cut here", true,
-	  "the kernel reported a warning or an oops" },
+	  "the kernel reports no warning or oops" },
 	{ "tsc: (Fast TSC calibration using PIT|Using PIT calibration value)", false,
 	  "the TSC is calibrated against the PIT" },
 	{ "serial8250: ttyS0 at I/O 0x3f8 \\(irq = 4,.*\\) is a 16550A", false,
@@ -190,7 +190,7 @@ static void bt_check_one(const struct bt_check *c, const struct bt_lines *out,
 			hit = i;
 	regfree(&re);
 	if (c->forbidden && hit < out->n)
-		report_fail(r, c->what, "%s, line %zu: %s", c->what, hit + 1, out->v[hit]);
+		report_fail(r, c->what, "not so: %s; line %zu: %s", c->what, hit + 1, out->v[hit]);
 	else if (!c->forbidden && hit == out->n)
 		report_fail(r, c->what, "not seen: %s (/%s/)", c->what, c->pattern);
 	else
