@@ -51,6 +51,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdoppel.a
 include tests/guest/guest.mk
 include tests/random/random.mk
 include bench/bench.mk
+include tests/de.mk
+include tests/fuzz.mk
+include tests/linux/linux.mk
 
 # The main job on a built-in guest: boot the hello guest on interp.
 demo: all
