@@ -117,6 +117,7 @@ void de_turn_give(struct de_shared *sh, uint32_t to);
 /* How long a side spins before it sleeps, in PAUSEs (about 30 ns each here). */
 struct de_spin {
 	unsigned now, max;
+	unsigned waits; /* how many so far: every 64th spins `max` */
 };
 /* Wait for the turn `me`: spin, then the futex; 0 once it is mine,
  * -ETIMEDOUT after ns nanoseconds of sleep (ns 0: no limit). */

@@ -39,7 +39,7 @@
 #define STUB_ALTSTACK (1u << 18)
 /* At most 2000 PAUSEs (60 us) before the stub sleeps: the monitor's
  * answer to a trap usually takes a few microseconds. */
-static struct de_spin stub_spin = { 2000, 2000 };
+static struct de_spin stub_spin = { .now = 2000, .max = 2000 };
 
 #ifndef UC_SIGCONTEXT_SS
 #define UC_SIGCONTEXT_SS 0x2

@@ -23,7 +23,7 @@
 
 static struct de_shared *de_sh;
 /* At most 2000 PAUSEs (60 us): a trap usually comes back in a few microseconds. */
-static struct de_spin de_spin = { 2000, 2000 };
+static struct de_spin de_spin = { .now = 2000, .max = 2000 };
 static pid_t de_pid;
 static dev_t de_ram_dev;
 static ino_t de_ram_ino;

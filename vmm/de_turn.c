@@ -5,12 +5,14 @@
  * no TLS, no sanitizer (the guest's FS may be loaded while it runs).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 
 #include "de_host.h"
 
+#define DE_SPIN_PROBE 64
 #define TURN __attribute__((no_sanitize("address", "undefined"), noinline))
 
 TURN void de_turn_give(struct de_shared *sh, uint32_t to)
@@ -48,12 +50,15 @@ TURN static long turn_sleep(struct de_shared *sh, uint32_t me, long ns)
  * The spin adapts: a spin that ends in sleep halves the next one, a spin
  * that sees the turn doubles it (up to `max`). When the other side shares
  * this core (the scheduler put both on one), spinning only delays it, and
- * the spin soon shrinks to nothing; with a free core it stays long.
+ * the spin soon shrinks to nothing; one wait in DE_SPIN_PROBE spins the
+ * whole `max` anyway, so a core that became free is noticed.
  */
 TURN long de_turn_wait(struct de_shared *sh, uint32_t me, struct de_spin *spin, long ns)
 {
-	if (turn_spin(sh, me, spin->now)) {
-		spin->now = spin->now * 2 > spin->max ? spin->max : spin->now * 2 + 1;
+	bool probe = ++spin->waits % DE_SPIN_PROBE == 0;
+
+	if (turn_spin(sh, me, probe ? spin->max : spin->now)) {
+		spin->now = probe || spin->now * 2 >= spin->max ? spin->max : spin->now * 2 + 1;
 		return 0;
 	}
 	spin->now /= 2;
