@@ -59,7 +59,12 @@ printf '%-8s %9s %8s %9s %8s  %s\n' qemu "$q" 1.00 "$qc" 1.00 \
 for e in $ENGINES; do
 	t=$(time_to_last "$e" "$DOPPEL" run --engine "$e" -m 256 -kernel "$DIR/bzImage" \
 		-initrd "$DIR/initrd.img" -append "$APPEND" --max-insns 40000000000 --stats)
-	note=$(grep -m1 -o 'unknown engine.*\|guest instructions.*\|budget spent.*' "$TMP/$e.err" | head -n1)
+	# A run that reached the line: its --stats; one that did not: why it stopped.
+	if [ "$t" = - ]; then
+		note=$(tail -n 1 "$TMP/$e.err" | cut -c1-150)
+	else
+		note=$(grep -m1 -o 'guest instructions.*' "$TMP/$e.err")
+	fi
 	c=$(cpu_of "$e")
 	[ "$t" = - ] && c=-
 	printf '%-8s %9s %8s %9s %8s  %s\n' "$e" "$t" "$(ratio "$t" "$q")" "$c" "$(ratio "$c" "$qc")" "$note"
