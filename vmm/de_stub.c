@@ -109,12 +109,13 @@ static bool de_stub_dead(struct machine *m)
 
 /*
  * The stub's next trap: spin, then sleep; a guest still running after one
- * time slice is preempted with SIGURG, and a stub that never answers is
- * noticed dead at the next timeout.
+ * time slice is preempted with SIGURG (not a stub still starting: its
+ * handler would take the signal for its first trap), and a stub that never
+ * answers is noticed dead at the next timeout.
  */
-static int de_wait(struct machine *m)
+static int de_wait(struct machine *m, bool preempt)
 {
-	long ns = DE_SLICE_NS;
+	long ns = preempt ? DE_SLICE_NS : DE_WAIT_NS;
 
 	while (de_turn_wait(de_sh, DE_TURN_MONITOR, &de_spin, ns) < 0) {
 		if (de_stub_dead(m))
@@ -131,7 +132,7 @@ int de_stub_call(struct machine *m)
 	if (de_pid <= 0)
 		return de_fail(m, "the native stub is not running");
 	de_turn_give(de_sh, DE_TURN_STUB);
-	return de_wait(m);
+	return de_wait(m, true);
 }
 
 static int de_stub_start(struct machine *m)
@@ -145,7 +146,7 @@ static int de_stub_start(struct machine *m)
 		return de_fail(m, "fork failed");
 	de_pid = pid;
 	/* Its first trap is its own UD2 (above 4 GiB): ready. */
-	if (de_wait(m) < 0)
+	if (de_wait(m, false) < 0)
 		return -1;
 	if (de_sh->trap.signo != SIGILL || de_sh->trap.rip < DE_LOW_TOP) {
 		de_stub_stop();
