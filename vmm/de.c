@@ -277,6 +277,7 @@ enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 		return DE_NOT_EXACT;
 	c->m = m;
 	de_shadow_sync(m);
+	de_shadow_prefill_code(m);
 	de_regs_load(c, sh);
 	for (;;) {
 		bool resume = false;

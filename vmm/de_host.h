@@ -147,6 +147,8 @@ enum de_fill { DE_FILL_MAPPED, DE_FILL_GUEST_PF, DE_FILL_NOT_EXACT };
 enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write);
 /* Drop the shadow pages whose guest TLB entries were flushed or replaced. */
 void de_shadow_sync(struct machine *m);
+/* Map the page of CS:EIP ahead, when its walk does not fault. */
+void de_shadow_prefill_code(struct machine *m);
 /* Drop every shadow page. */
 void de_shadow_flush(struct machine *m);
 /* A new stub: nothing is mapped; min_addr is the host's mmap_min_addr. */
