@@ -92,6 +92,7 @@ void interp_prepare(struct insn *i)
 {
 	static insn_handler *(*const specialize[])(const struct insn *) = {
 		alu_specialize, branch_specialize, move_specialize, shift_specialize,
+		muldiv_specialize,
 	};
 
 	opnd_resolve(i);

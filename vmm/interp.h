@@ -162,12 +162,14 @@ static inline void opnd_write(struct cpu *c, const struct insn *i, int n, uint32
 /*
  * Handlers made at decode time for the commonest operand forms of a
  * family, from the same semantics as its general handler; NULL when i has
- * none (vmm/interp_alu.c, interp_branch.c, interp_move.c, interp_shift.c).
+ * none (vmm/interp_alu.c, interp_branch.c, interp_move.c, interp_shift.c,
+ * interp_muldiv.c).
  */
 insn_handler *alu_specialize(const struct insn *i);
 insn_handler *branch_specialize(const struct insn *i);
 insn_handler *move_specialize(const struct insn *i);
 insn_handler *shift_specialize(const struct insn *i);
+insn_handler *muldiv_specialize(const struct insn *i);
 
 /* ---- the stack (vmm/interp_stack.c): SS, with the stack size of SS.B ---- */
 void stack_push(struct cpu *c, int size, uint32_t v);  /* faults before ESP moves */

@@ -8,6 +8,15 @@
 #include "interp.h"
 #include "mem.h"
 
+static uint32_t sign_extend(uint32_t v, int size)
+{
+	if (size == 1)
+		return (uint32_t)(int32_t)(int8_t)v;
+	if (size == 2)
+		return (uint32_t)(int32_t)(int16_t)v;
+	return v;
+}
+
 void op_mov(struct cpu *c, const struct insn *i)
 {
 	opnd_write(c, i, 0, opnd_read(c, i, 1));
@@ -34,6 +43,27 @@ static void op_mov_mr32(struct cpu *c, const struct insn *i)
 	mem_write32(c, i->seg, insn_ea(c, i), c->gpr[i->oreg[1]]);
 }
 
+/* MOVZX and MOVSX from a byte or word register into a 32-bit register. */
+static void op_movzx_r32_r8(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = reg8_read(c, i->oreg[1]);
+}
+
+static void op_movzx_r32_r16(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = c->gpr[i->oreg[1]] & 0xffff;
+}
+
+static void op_movsx_r32_r8(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = sign_extend(reg8_read(c, i->oreg[1]), 1);
+}
+
+static void op_movsx_r32_r16(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = sign_extend(c->gpr[i->oreg[1]], 2);
+}
+
 insn_handler *move_specialize(const struct insn *i)
 {
 	static insn_handler *const forms[6][6] = {
@@ -41,7 +71,14 @@ insn_handler *move_specialize(const struct insn *i)
 				 [OPND_MEM] = op_mov_rm32 },
 		[OPND_MEM] = { [OPND_REG32] = op_mov_mr32 },
 	};
+	static insn_handler *const extend[2][6] = {
+		{ [OPND_REG8] = op_movzx_r32_r8, [OPND_REG16] = op_movzx_r32_r16 },
+		{ [OPND_REG8] = op_movsx_r32_r8, [OPND_REG16] = op_movsx_r32_r16 },
+	};
 
+	if ((i->desc->exec == op_movzx || i->desc->exec == op_movsx) &&
+	    i->okind[0] == OPND_REG32)
+		return extend[i->desc->exec == op_movsx][i->okind[1]];
 	if (i->desc->exec != op_mov || i->osize[0] != 4 || i->osize[1] != 4)
 		return NULL;
 	return forms[i->okind[0]][i->okind[1]];
@@ -51,15 +88,6 @@ insn_handler *move_specialize(const struct insn *i)
 void op_movzx(struct cpu *c, const struct insn *i)
 {
 	op_mov(c, i);
-}
-
-static uint32_t sign_extend(uint32_t v, int size)
-{
-	if (size == 1)
-		return (uint32_t)(int32_t)(int8_t)v;
-	if (size == 2)
-		return (uint32_t)(int32_t)(int16_t)v;
-	return v;
 }
 
 void op_movsx(struct cpu *c, const struct insn *i)

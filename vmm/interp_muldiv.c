@@ -53,6 +53,32 @@ void op_imul3(struct cpu *c, const struct insn *i)
 	opnd_write(c, i, 0, alu_imul(c, a, b, i->size, &hi));
 }
 
+/* IMUL r32, r32 and IMUL r32, r32, imm with the operands resolved at decode time. */
+static void op_imul2_rr32(struct cpu *c, const struct insn *i)
+{
+	uint32_t hi;
+
+	c->gpr[i->oreg[0]] = alu_imul(c, c->gpr[i->oreg[0]], c->gpr[i->oreg[1]], 4, &hi);
+}
+
+static void op_imul3_rri32(struct cpu *c, const struct insn *i)
+{
+	uint32_t hi;
+
+	c->gpr[i->oreg[0]] = alu_imul(c, c->gpr[i->oreg[1]], i->imm, 4, &hi);
+}
+
+insn_handler *muldiv_specialize(const struct insn *i)
+{
+	if (i->okind[0] != OPND_REG32 || i->okind[1] != OPND_REG32)
+		return 0;
+	if (i->desc->exec == op_imul2)
+		return op_imul2_rr32;
+	if (i->desc->exec == op_imul3 && i->okind[2] == OPND_IMM)
+		return op_imul3_rri32;
+	return 0;
+}
+
 /* The dividend: AX, DX:AX or EDX:EAX. */
 static uint64_t div_dividend(const struct cpu *c, int size)
 {
