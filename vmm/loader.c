@@ -12,8 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int loader_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int loader_fail(char *err, const char *fmt, ...)
+int loader_fail(char *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

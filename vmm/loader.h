@@ -19,6 +19,21 @@
 
 #define LOADER_ERR_MAX 256
 
+/* Format one error line into err (LOADER_ERR_MAX bytes); returns -1. */
+int loader_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Little-endian fields of boot images. */
+static inline uint16_t le16_at(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void le32_put(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
 #define MB_HEADER_MAGIC 0x1badb002u
 #define MB_BOOT_MAGIC 0x2badb002u
 #define MB_SEARCH_LEN 8192u

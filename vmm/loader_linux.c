@@ -65,38 +65,10 @@ struct lx_kernel {
 	char *err;
 };
 
-static int lx_fail(struct lx_kernel *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int lx_fail(struct lx_kernel *k, const char *fmt, ...)
-{
-	int n = snprintf(k->err, LOADER_ERR_MAX, "%s: ", k->name);
-	va_list ap;
-	va_start(ap, fmt);
-	if (n >= 0 && n < LOADER_ERR_MAX)
-		vsnprintf(k->err + n, LOADER_ERR_MAX - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void wr64(uint8_t *p, uint64_t v)
 {
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
+	le32_put(p, (uint32_t)v);
+	le32_put(p + 4, (uint32_t)(v >> 32));
 }
 
 bool loader_linux_probe(const uint8_t *img, size_t len)
@@ -106,23 +78,23 @@ bool loader_linux_probe(const uint8_t *img, size_t len)
 
 static int lx_check_header(struct lx_kernel *k)
 {
-	if (!loader_linux_probe(k->img, k->len) || rd16(k->img + HDR_BOOT_FLAG) != BOOT_FLAG)
-		return lx_fail(k, "not a Linux bzImage (no boot sector flag 0xAA55 and "
-			       "'HdrS' setup header at 0x1fe/0x202)");
+	if (!loader_linux_probe(k->img, k->len) || le16_at(k->img + HDR_BOOT_FLAG) != BOOT_FLAG)
+		return loader_fail(k->err, "%s: " "not a Linux bzImage (no boot sector flag 0xAA55 and "
+			       "'HdrS' setup header at 0x1fe/0x202)", k->name);
 	if (k->len < HDR_MIN_LEN)
-		return lx_fail(k, "truncated: %zu bytes end inside the setup header", k->len);
-	k->version = rd16(k->img + HDR_VERSION);
+		return loader_fail(k->err, "%s: " "truncated: %zu bytes end inside the setup header", k->name, k->len);
+	k->version = le16_at(k->img + HDR_VERSION);
 	if (k->version < PROTOCOL_MIN)
-		return lx_fail(k, "boot protocol %u.%02u is older than 2.06, the oldest "
-			       "doppel loads", k->version >> 8, k->version & 0xff);
+		return loader_fail(k->err, "%s: " "boot protocol %u.%02u is older than 2.06, the oldest "
+			       "doppel loads", k->name, k->version >> 8, k->version & 0xff);
 	if (!(k->img[HDR_LOADFLAGS] & LOADED_HIGH))
-		return lx_fail(k, "a zImage (kernel loaded at 0x10000) is not supported: "
-			       "doppel loads bzImages only");
+		return loader_fail(k->err, "%s: " "a zImage (kernel loaded at 0x10000) is not supported: "
+			       "doppel loads bzImages only", k->name);
 	unsigned sects = k->img[HDR_SETUP_SECTS] ? k->img[HDR_SETUP_SECTS] : SETUP_SECTS_DEFAULT;
 	k->setup_len = (sects + 1) * 512;
 	if (k->len <= k->setup_len)
-		return lx_fail(k, "truncated: the setup code takes %u bytes and the file "
-			       "has %zu, leaving no kernel", k->setup_len, k->len);
+		return loader_fail(k->err, "%s: " "truncated: the setup code takes %u bytes and the file "
+			       "has %zu, leaving no kernel", k->name, k->setup_len, k->len);
 	return 0;
 }
 
@@ -137,16 +109,16 @@ static int lx_e820(uint8_t *zp, uint32_t ram)
 	for (unsigned i = 0; i < sizeof(low) / sizeof(low[0]); i++, n++) {
 		wr64(e + 20 * n, low[i].base);
 		wr64(e + 20 * n + 8, low[i].len);
-		wr32(e + 20 * n + 16, low[i].type);
+		le32_put(e + 20 * n + 16, low[i].type);
 	}
 	wr64(e + 20 * n, KERNEL_ADDR);
 	wr64(e + 20 * n + 8, ram - KERNEL_ADDR);
-	wr32(e + 20 * n++ + 16, 1);
+	le32_put(e + 20 * n++ + 16, 1);
 	wr64(e + 20 * n, 0xfffc0000u);
 	wr64(e + 20 * n + 8, 0x40000);
-	wr32(e + 20 * n++ + 16, 2);
+	le32_put(e + 20 * n++ + 16, 2);
 	zp[ZP_E820_ENTRIES] = (uint8_t)n;
-	wr32(zp + ZP_ALT_MEM_K, (ram - KERNEL_ADDR) >> 10);
+	le32_put(zp + ZP_ALT_MEM_K, (ram - KERNEL_ADDR) >> 10);
 	return n;
 }
 
@@ -156,8 +128,8 @@ static uint64_t lx_kernel_end(const struct lx_kernel *k)
 {
 	uint64_t end = KERNEL_ADDR + (k->len - k->setup_len);
 	if (k->version >= 0x020a) {
-		uint64_t pref = rd32(k->img + HDR_PREF_ADDRESS);
-		uint64_t need = pref + rd32(k->img + HDR_INIT_SIZE);
+		uint64_t pref = le32_at(k->img + HDR_PREF_ADDRESS);
+		uint64_t need = pref + le32_at(k->img + HDR_INIT_SIZE);
 		end = need > end ? need : end;
 	}
 	return end;
@@ -167,12 +139,12 @@ static uint64_t lx_kernel_end(const struct lx_kernel *k)
 static int lx_place_initrd(struct lx_kernel *k, struct machine *m, size_t size,
 			   uint32_t *addr)
 {
-	uint64_t top = (uint64_t)rd32(k->img + HDR_INITRD_ADDR_MAX) + 1;
+	uint64_t top = (uint64_t)le32_at(k->img + HDR_INITRD_ADDR_MAX) + 1;
 	top = top < m->ram_size ? top : m->ram_size;
 	uint64_t low = lx_kernel_end(k);
 	if (size > top || ((top - size) & ~0xfffull) < low)
-		return lx_fail(k, "the initrd (%zu bytes) does not fit in RAM (%u MiB) between "
-			       "the kernel's end 0x%llx and 0x%llx", size, m->ram_size >> 20,
+		return loader_fail(k->err, "%s: " "the initrd (%zu bytes) does not fit in RAM (%u MiB) between "
+			       "the kernel's end 0x%llx and 0x%llx", k->name, size, m->ram_size >> 20,
 			       (unsigned long long)low, (unsigned long long)top);
 	*addr = (uint32_t)((top - size) & ~0xfffull);
 	return 0;
@@ -182,8 +154,8 @@ static int lx_load_kernel(struct lx_kernel *k, struct machine *m)
 {
 	uint64_t end = lx_kernel_end(k);
 	if (end > m->ram_size)
-		return lx_fail(k, "the kernel needs RAM up to 0x%llx to decompress, but RAM "
-			       "is %u MiB", (unsigned long long)end, m->ram_size >> 20);
+		return loader_fail(k->err, "%s: " "the kernel needs RAM up to 0x%llx to decompress, but RAM "
+			       "is %u MiB", k->name, (unsigned long long)end, m->ram_size >> 20);
 	return loader_copy(m, k->name, KERNEL_ADDR, k->img + k->setup_len,
 			   k->len - k->setup_len, k->err);
 }
@@ -191,10 +163,10 @@ static int lx_load_kernel(struct lx_kernel *k, struct machine *m)
 static int lx_write_cmdline(struct lx_kernel *k, struct machine *m, const char *append)
 {
 	size_t len = strlen(append);
-	uint32_t max = rd32(k->img + HDR_CMDLINE_SIZE);
+	uint32_t max = le32_at(k->img + HDR_CMDLINE_SIZE);
 	if (len > max || len >= LINUX_CMDLINE_MAX)
-		return lx_fail(k, "command line of %zu bytes is longer than the kernel's "
-			       "limit of %u", len, max < LINUX_CMDLINE_MAX - 1 ? max :
+		return loader_fail(k->err, "%s: " "command line of %zu bytes is longer than the kernel's "
+			       "limit of %u", k->name, len, max < LINUX_CMDLINE_MAX - 1 ? max :
 			       LINUX_CMDLINE_MAX - 1);
 	return loader_copy(m, k->name, LINUX_CMDLINE_ADDR, append, len + 1, k->err);
 }
@@ -209,10 +181,10 @@ static void lx_write_zero_page(struct lx_kernel *k, struct machine *m, uint32_t 
 	hdr_end = hdr_end < k->len ? hdr_end : k->len;
 	memcpy(zp + HDR_SETUP_SECTS, k->img + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
 	zp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
-	wr32(zp + HDR_CODE32_START, KERNEL_ADDR);
-	wr32(zp + HDR_RAMDISK_IMAGE, initrd);
-	wr32(zp + HDR_RAMDISK_SIZE, (uint32_t)initrd_len);
-	wr32(zp + HDR_CMD_LINE_PTR, LINUX_CMDLINE_ADDR);
+	le32_put(zp + HDR_CODE32_START, KERNEL_ADDR);
+	le32_put(zp + HDR_RAMDISK_IMAGE, initrd);
+	le32_put(zp + HDR_RAMDISK_SIZE, (uint32_t)initrd_len);
+	le32_put(zp + HDR_CMD_LINE_PTR, LINUX_CMDLINE_ADDR);
 	lx_e820(zp, m->ram_size);
 }
 

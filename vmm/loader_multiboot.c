@@ -40,58 +40,30 @@ struct mb_kernel {
 	char *err;
 };
 
-static int mb_fail(struct mb_kernel *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int mb_fail(struct mb_kernel *k, const char *fmt, ...)
-{
-	int n = snprintf(k->err, LOADER_ERR_MAX, "%s: ", k->name);
-	va_list ap;
-	va_start(ap, fmt);
-	if (n >= 0 && n < LOADER_ERR_MAX)
-		vsnprintf(k->err + n, LOADER_ERR_MAX - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static int mb_find_header(struct mb_kernel *k)
 {
 	size_t end = k->len < MB_SEARCH_LEN ? k->len : MB_SEARCH_LEN;
 	for (size_t i = 0; i + 12 <= end; i += 4) {
 		const uint8_t *h = k->img + i;
-		if (le32(h) == MB_HEADER_MAGIC && le32(h) + le32(h + 4) + le32(h + 8) == 0) {
+		if (le32_at(h) == MB_HEADER_MAGIC && le32_at(h) + le32_at(h + 4) + le32_at(h + 8) == 0) {
 			k->hdr = (uint32_t)i;
-			k->flags = le32(h + 4);
+			k->flags = le32_at(h + 4);
 			return 0;
 		}
 	}
-	return mb_fail(k, "no multiboot header (magic 0x1BADB002 with a valid "
-		       "checksum) in the first %u bytes", MB_SEARCH_LEN);
+	return loader_fail(k->err, "%s: " "no multiboot header (magic 0x1BADB002 with a valid "
+		       "checksum) in the first %u bytes", k->name, MB_SEARCH_LEN);
 }
 
 static int mb_check_flags(struct mb_kernel *k)
 {
 	uint32_t required = k->flags & 0xffffu;
 	if (required & MB_FLAG_VIDEO)
-		return mb_fail(k, "multiboot header requires a video mode (flags bit 2), "
-			       "which doppel does not provide");
+		return loader_fail(k->err, "%s: " "multiboot header requires a video mode (flags bit 2), "
+			       "which doppel does not provide", k->name);
 	if (required & ~MB_FLAGS_HONOURED)
-		return mb_fail(k, "multiboot header requires features doppel does not "
-			       "support (flags 0x%04x)", required & ~MB_FLAGS_HONOURED);
+		return loader_fail(k->err, "%s: " "multiboot header requires features doppel does not "
+			       "support (flags 0x%04x)", k->name, required & ~MB_FLAGS_HONOURED);
 	return 0;
 }
 
@@ -100,21 +72,21 @@ static int mb_check_flags(struct mb_kernel *k)
 static int mb_aout_sizes(struct mb_kernel *k, const uint8_t *h, uint32_t *off,
 			 uint32_t *load_size)
 {
-	uint32_t header_addr = le32(h + 12), load_addr = le32(h + 16);
-	uint32_t load_end = le32(h + 20), bss_end = le32(h + 24);
+	uint32_t header_addr = le32_at(h + 12), load_addr = le32_at(h + 16);
+	uint32_t load_end = le32_at(h + 20), bss_end = le32_at(h + 24);
 	if (header_addr < load_addr || header_addr - load_addr > k->hdr)
-		return mb_fail(k, "a.out kludge: header_addr 0x%x and load_addr 0x%x do not "
-			       "match the header's file offset 0x%x", header_addr, load_addr, k->hdr);
+		return loader_fail(k->err, "%s: " "a.out kludge: header_addr 0x%x and load_addr 0x%x do not "
+			       "match the header's file offset 0x%x", k->name, header_addr, load_addr, k->hdr);
 	*off = k->hdr - (header_addr - load_addr);
 	if (load_end && load_end < load_addr)
-		return mb_fail(k, "a.out kludge: load_end_addr 0x%x is below load_addr 0x%x",
+		return loader_fail(k->err, "%s: " "a.out kludge: load_end_addr 0x%x is below load_addr 0x%x", k->name,
 			       load_end, load_addr);
 	*load_size = load_end ? load_end - load_addr : (uint32_t)(k->len - *off);
 	if (*load_size > k->len - *off)
-		return mb_fail(k, "truncated: a.out kludge loads %u bytes from offset 0x%x "
-			       "but the file has %zu bytes", *load_size, *off, k->len);
+		return loader_fail(k->err, "%s: " "truncated: a.out kludge loads %u bytes from offset 0x%x "
+			       "but the file has %zu bytes", k->name, *load_size, *off, k->len);
 	if (bss_end && (bss_end < load_addr || bss_end - load_addr < *load_size))
-		return mb_fail(k, "a.out kludge: bss_end_addr 0x%x is below load_end 0x%x",
+		return loader_fail(k->err, "%s: " "a.out kludge: bss_end_addr 0x%x is below load_end 0x%x", k->name,
 			       bss_end, load_addr + *load_size);
 	k->low = load_addr;
 	k->high = bss_end ? bss_end : load_addr + *load_size;
@@ -126,13 +98,13 @@ static int mb_load_aout(struct machine *m, struct mb_kernel *k)
 	const uint8_t *h = k->img + k->hdr;
 	uint32_t off = 0, load_size = 0;
 	if (k->len - k->hdr < 32)
-		return mb_fail(k, "truncated: the a.out kludge header is cut off");
+		return loader_fail(k->err, "%s: " "truncated: the a.out kludge header is cut off", k->name);
 	if (mb_aout_sizes(k, h, &off, &load_size) < 0 ||
 	    loader_copy(m, k->name, k->low, k->img + off, load_size, k->err) < 0 ||
 	    loader_copy(m, k->name, k->low + load_size, NULL, k->high - k->low - load_size,
 			k->err) < 0)
 		return -1;
-	k->entry = le32(h + 28);
+	k->entry = le32_at(h + 28);
 	return 0;
 }
 
@@ -146,35 +118,35 @@ static int mb_check_ehdr(struct mb_kernel *k)
 {
 	const uint8_t *e = k->img;
 	if (k->len < EHDR_SIZE || memcmp(e, "\177ELF", 4) != 0)
-		return mb_fail(k, "not an ELF file, and the multiboot header does not "
-			       "ask for the a.out kludge (flags bit 16)");
+		return loader_fail(k->err, "%s: " "not an ELF file, and the multiboot header does not "
+			       "ask for the a.out kludge (flags bit 16)", k->name);
 	if (e[4] != 1 || e[5] != 1)
-		return mb_fail(k, "not a 32-bit little-endian ELF file");
-	if (le16(e + 18) != 3)
-		return mb_fail(k, "ELF machine %u is not i386", le16(e + 18));
-	if (le16(e + 16) != 2)
-		return mb_fail(k, "ELF type %u is not an executable (ET_EXEC)", le16(e + 16));
-	uint32_t phoff = le32(e + 28), phnum = le16(e + 44);
-	if (le16(e + 42) < PHDR_SIZE || phnum == 0 ||
-	    phoff > k->len || (uint64_t)phnum * le16(e + 42) > k->len - phoff)
-		return mb_fail(k, "truncated or bad ELF program header table");
+		return loader_fail(k->err, "%s: " "not a 32-bit little-endian ELF file", k->name);
+	if (le16_at(e + 18) != 3)
+		return loader_fail(k->err, "%s: " "ELF machine %u is not i386", k->name, le16_at(e + 18));
+	if (le16_at(e + 16) != 2)
+		return loader_fail(k->err, "%s: " "ELF type %u is not an executable (ET_EXEC)", k->name, le16_at(e + 16));
+	uint32_t phoff = le32_at(e + 28), phnum = le16_at(e + 44);
+	if (le16_at(e + 42) < PHDR_SIZE || phnum == 0 ||
+	    phoff > k->len || (uint64_t)phnum * le16_at(e + 42) > k->len - phoff)
+		return loader_fail(k->err, "%s: " "truncated or bad ELF program header table", k->name);
 	return 0;
 }
 
 static int mb_load_segment(struct machine *m, struct mb_kernel *k, const uint8_t *ph)
 {
-	uint32_t off = le32(ph + 4), pa = le32(ph + 12);
-	uint32_t filesz = le32(ph + 16), memsz = le32(ph + 20);
+	uint32_t off = le32_at(ph + 4), pa = le32_at(ph + 12);
+	uint32_t filesz = le32_at(ph + 16), memsz = le32_at(ph + 20);
 	if (memsz == 0)
 		return 0;
 	if (filesz > memsz)
-		return mb_fail(k, "ELF segment at 0x%x has p_filesz 0x%x > p_memsz 0x%x",
+		return loader_fail(k->err, "%s: " "ELF segment at 0x%x has p_filesz 0x%x > p_memsz 0x%x", k->name,
 			       pa, filesz, memsz);
 	if (off > k->len || filesz > k->len - off)
-		return mb_fail(k, "truncated: ELF segment at 0x%x needs file bytes "
-			       "0x%x-0x%x but the file has %zu", pa, off, off + filesz, k->len);
+		return loader_fail(k->err, "%s: " "truncated: ELF segment at 0x%x needs file bytes "
+			       "0x%x-0x%x but the file has %zu", k->name, pa, off, off + filesz, k->len);
 	if (memsz > m->ram_size || pa > m->ram_size - memsz)
-		return mb_fail(k, "ELF segment 0x%x-0x%x lies outside RAM (%u MiB)",
+		return loader_fail(k->err, "%s: " "ELF segment 0x%x-0x%x lies outside RAM (%u MiB)", k->name,
 			       pa, (uint32_t)((uint64_t)pa + memsz - 1), m->ram_size >> 20);
 	memcpy(m->ram + pa, k->img + off, filesz);
 	memset(m->ram + pa + filesz, 0, memsz - filesz);
@@ -188,17 +160,17 @@ static int mb_load_elf(struct machine *m, struct mb_kernel *k)
 	if (mb_check_ehdr(k) < 0)
 		return -1;
 	const uint8_t *e = k->img;
-	uint32_t phoff = le32(e + 28), phentsize = le16(e + 42), phnum = le16(e + 44);
+	uint32_t phoff = le32_at(e + 28), phentsize = le16_at(e + 42), phnum = le16_at(e + 44);
 	k->low = 0xffffffffu;
 	k->high = 0;
 	for (uint32_t i = 0; i < phnum; i++) {
 		const uint8_t *ph = e + phoff + i * phentsize;
-		if (le32(ph) == PT_LOAD && mb_load_segment(m, k, ph) < 0)
+		if (le32_at(ph) == PT_LOAD && mb_load_segment(m, k, ph) < 0)
 			return -1;
 	}
 	if (k->high == 0)
-		return mb_fail(k, "ELF file has no loadable (PT_LOAD) segment");
-	k->entry = le32(e + 24);
+		return loader_fail(k->err, "%s: " "ELF file has no loadable (PT_LOAD) segment", k->name);
+	k->entry = le32_at(e + 24);
 	return 0;
 }
 
@@ -231,10 +203,10 @@ static uint32_t mb_write_mmap(struct machine *m, uint32_t *mem_upper)
 	*mem_upper = 0;
 	for (int i = 0; i < n; i++, p += 24) {
 		memset(p, 0, 24);
-		put32(p, 20);
-		put32(p + 4, r[i].base);
-		put32(p + 12, r[i].len);
-		put32(p + 20, r[i].type);
+		le32_put(p, 20);
+		le32_put(p + 4, r[i].base);
+		le32_put(p + 12, r[i].len);
+		le32_put(p + 20, r[i].type);
 		if (r[i].base == 0x100000)
 			*mem_upper = r[i].len >> 10;
 	}
@@ -250,14 +222,14 @@ static int mb_write_strings(struct machine *m, struct mb_kernel *k, const char *
 	uint32_t base = k->low + PAGE_ALIGN(k->high - k->low);
 	char *buf = malloc(PAGE_ALIGN(total));
 	if (!buf)
-		return mb_fail(k, "out of memory");
+		return loader_fail(k->err, "%s: " "out of memory", k->name);
 	memset(buf, 0, PAGE_ALIGN(total));
 	snprintf(buf, cl, "%s %s", k->name, append);
 	memcpy(buf + cl, MBI_LOADER_NAME, sizeof(MBI_LOADER_NAME));
 	int rc = loader_copy(m, k->name, base, buf, PAGE_ALIGN(total), k->err);
 	free(buf);
 	if (rc < 0)
-		return mb_fail(k, "no room in RAM for the multiboot command line at 0x%x", base);
+		return loader_fail(k->err, "%s: " "no room in RAM for the multiboot command line at 0x%x", k->name, base);
 	*cmdline = base;
 	*loader_name = base + (uint32_t)cl;
 	return 0;
@@ -270,15 +242,15 @@ static int mb_write_info(struct machine *m, struct mb_kernel *k, const char *app
 	if (mb_write_strings(m, k, append, &cmdline, &loader_name) < 0)
 		return -1;
 	uint32_t mmap_len = mb_write_mmap(m, &mem_upper);
-	put32(info + 0, MBI_FLAGS);
-	put32(info + 4, MEM_LOWER_KIB);
-	put32(info + 8, mem_upper);
-	put32(info + 12, MBI_BOOT_DEVICE);
-	put32(info + 16, cmdline);
-	put32(info + 24, cmdline); /* mods_addr: where modules would start (none) */
-	put32(info + 44, mmap_len);
-	put32(info + 48, MB_MMAP_ADDR);
-	put32(info + 64, loader_name);
+	le32_put(info + 0, MBI_FLAGS);
+	le32_put(info + 4, MEM_LOWER_KIB);
+	le32_put(info + 8, mem_upper);
+	le32_put(info + 12, MBI_BOOT_DEVICE);
+	le32_put(info + 16, cmdline);
+	le32_put(info + 24, cmdline); /* mods_addr: where modules would start (none) */
+	le32_put(info + 44, mmap_len);
+	le32_put(info + 48, MB_MMAP_ADDR);
+	le32_put(info + 64, loader_name);
 	memcpy(m->ram + MB_INFO_ADDR, info, sizeof(info));
 	return 0;
 }
