@@ -79,6 +79,9 @@ static void walk_fpu(struct diff_walk *w, const struct case_state *a,
 	walk_add(w, "x87", "ftw", a->ftw, b->ftw);
 	for (int r = 0; r < 8; r++) {
 		static const char *const part[3] = { "lo", "mid", "hi" };
+		/* an empty register's bits are whatever was there before FNINIT */
+		if (((a->ftw >> (2 * r)) & 3) == 3 && ((b->ftw >> (2 * r)) & 3) == 3)
+			continue;
 		for (int k = 0; k < 3; k++) {
 			char name[32];
 			uint32_t va = 0, vb = 0;
@@ -174,7 +177,7 @@ static void print_line(void *ctx, const struct case_diff *d)
 	FILE *f = ctx;
 
 	if (!strncmp(d->what, "mem ", 4) || !strncmp(d->what, "eflags.", 7) ||
-	    !strncmp(d->what, "error", 5))
+	    !strcmp(d->klass, "error"))
 		fprintf(f, "  %-22s %10x  %10x\n", d->what, d->a, d->b);
 	else
 		fprintf(f, "  %-22s 0x%08x  0x%08x\n", d->what, d->a, d->b);

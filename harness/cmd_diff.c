@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/case_run.h"
+#include "harness/fuzz_gen.h"
 #include "harness/harness.h"
 #include "harness/qemu_ref.h"
 
@@ -111,8 +112,13 @@ static int diff_report(const struct diff_opts *o, const struct fuzz_case *fc,
 		return differ;
 	}
 	printf("case %s%s%s\n", o->path, fc->note[0] ? ": " : "", fc->note);
-	for (int k = 1; k < n; k++)
+	for (int k = 1; k < n; k++) {
+		const char *mnemonic, *why = fuzz_case_gap(fc, eng[k], &mnemonic);
 		case_print_diff(stdout, names[0], st[0], names[k], st[k], &masks[k]);
+		if (why)
+			printf("  note: the case contains %s, on which %s cannot agree: %s "
+			       "(docs/native-differences.md)\n", mnemonic, names[k], why);
+	}
 	return differ;
 }
 

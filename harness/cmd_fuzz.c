@@ -23,6 +23,7 @@
 #define FUZZ_CLASSES 16
 #define FUZZ_QEMU_BATCH 256u
 #define FUZZ_REPORT_EVERY 64u
+#define FUZZ_SIGNATURES 4096
 
 const char fuzz_usage[] =
 	"usage: doppel fuzz [--engines interp,native[,qemu]] [--seed S] [--count N]\n"
@@ -105,6 +106,8 @@ struct worker {
 	struct fuzz_case *batch;
 	char klass[32];               /* what the minimizer must keep */
 	int pair;                     /* which engine (index) differs from the first */
+	char (*seen)[80];             /* signatures of the differences written */
+	unsigned n_seen;
 };
 
 /* The first engine that differs from engine 0, and how; -1 if none. */
@@ -145,11 +148,48 @@ static bool fuzz_still_differs(void *ctx, const struct fuzz_case *fc)
 	return case_compare(w->st[0], w->st[k], &mask, &d) && !strcmp(d.klass, w->klass);
 }
 
+/*
+ * What makes two differences the same for the campaign: the engine, the
+ * class, the field (memory addresses folded) and the instruction at
+ * which the reference engine stopped. Only the first of each is
+ * minimized and written; the others are counted.
+ */
+static void fuzz_signature(const struct worker *w, const struct fuzz_case *fc, int k,
+			   const struct case_diff *d, char *sig, size_t len)
+{
+	uint32_t at = w->st[0]->eip - fc->eip;
+	const char *mnemonic = "?";
+	struct insn i;
+
+	if (at >= fc->code_len)
+		at = 0;
+	if (at < fc->code_len &&
+	    decode_bytes(&i, fc->code32, fc->code + at, fc->code_len - at, fc->eip + at) == DECODE_OK)
+		mnemonic = i.desc->mnemonic;
+	snprintf(sig, len, "%s %s %.*s %s", case_engine_names[w->eng[k]], d->klass,
+		 strncmp(d->what, "mem ", 4) ? 24 : 3, d->what, mnemonic);
+}
+
+static bool fuzz_seen(struct worker *w, const char *sig)
+{
+	for (unsigned k = 0; k < w->n_seen; k++)
+		if (!strcmp(w->seen[k], sig))
+			return true;
+	if (w->n_seen < FUZZ_SIGNATURES)
+		snprintf(w->seen[w->n_seen++], sizeof(w->seen[0]), "%s", sig);
+	return false;
+}
+
 static void fuzz_record(struct worker *w, struct fuzz_case *fc, uint64_t index, int k,
 			const struct case_diff *d)
 {
-	char path[512];
+	char path[512], sig[80];
 
+	fuzz_signature(w, fc, k, d, sig, sizeof(sig));
+	if (fuzz_seen(w, sig)) {
+		fprintf(w->report, "same %s\n", d->klass);
+		return;
+	}
 	snprintf(w->klass, sizeof(w->klass), "%s", d->klass);
 	w->pair = k;
 	if (w->o->minimize)
@@ -161,7 +201,7 @@ static void fuzz_record(struct worker *w, struct fuzz_case *fc, uint64_t index, 
 		 d->klass, (unsigned long long)w->o->seed, (unsigned long long)index);
 	if (case_save(path, fc) < 0)
 		fprintf(stderr, "doppel fuzz: cannot write %s: %s\n", path, strerror(errno));
-	fprintf(w->report, "diff %s %s\n", d->klass, path);
+	fprintf(w->report, "diff %s %s %s\n", d->klass, path, sig);
 }
 
 /* Compare one case whose results are in w->st; record a difference. */
@@ -246,7 +286,8 @@ static int worker_init(struct worker *w, const struct fuzz_opts *o)
 	}
 	w->qemu = malloc(FUZZ_QEMU_BATCH * sizeof(*w->qemu));
 	w->batch = malloc(FUZZ_QEMU_BATCH * sizeof(*w->batch));
-	return w->runner && w->qemu && w->batch ? 0 : -1;
+	w->seen = malloc(FUZZ_SIGNATURES * sizeof(*w->seen));
+	return w->runner && w->qemu && w->batch && w->seen ? 0 : -1;
 }
 
 static void worker_free(struct worker *w)
@@ -255,13 +296,14 @@ static void worker_free(struct worker *w)
 		free(w->st[k]);
 	free(w->qemu);
 	free(w->batch);
+	free(w->seen);
 	case_runner_free(w->runner);
 }
 
 /* ---- the parent: progress and summary ---- */
 
 struct tally {
-	uint64_t done, diffs;
+	uint64_t done, diffs, unique;
 	char klass[FUZZ_CLASSES][32];
 	uint64_t count[FUZZ_CLASSES];
 	int n_classes;
@@ -293,12 +335,14 @@ static void tally_print(FILE *f, const struct tally *t, uint64_t total, const ch
 {
 	double s = tally_seconds(t);
 
-	fprintf(f, "%llu/%llu cases, %.0f cases/s, %llu differences",
+	fprintf(f, "%llu/%llu cases, %.0f cases/s, %llu differences (%llu distinct)",
 		(unsigned long long)t->done, (unsigned long long)total,
-		s > 0 ? (double)t->done / s : 0.0, (unsigned long long)t->diffs);
+		s > 0 ? (double)t->done / s : 0.0, (unsigned long long)t->diffs,
+		(unsigned long long)t->unique);
 	for (int k = 0; k < t->n_classes; k++)
-		fprintf(f, "%s%s %llu", k ? ", " : " (", t->klass[k], (unsigned long long)t->count[k]);
-	fprintf(f, "%s%s", t->n_classes ? ")" : "", end);
+		fprintf(f, "%s%s %llu", k ? ", " : "; by class: ", t->klass[k],
+			(unsigned long long)t->count[k]);
+	fprintf(f, "%s", end);
 }
 
 static void tally_line(struct tally *t, char *line, bool quiet)
@@ -308,10 +352,13 @@ static void tally_line(struct tally *t, char *line, bool quiet)
 
 	if (sscanf(line, "done %u", &n) == 1)
 		t->done += n;
+	else if (sscanf(line, "same %31s", klass) == 1)
+		tally_class(t, klass);
 	else if (sscanf(line, "diff %31s %511s", klass, path) == 2) {
 		tally_class(t, klass);
+		t->unique++;
 		if (!quiet)
-			fprintf(stderr, "\rdifference: %s\n", path);
+			fprintf(stderr, "\rdifference: %s", line + 5 + strlen(klass) + 1);
 	}
 }
 

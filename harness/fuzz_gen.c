@@ -66,7 +66,8 @@ static const struct fuzz_gap fuzz_gaps[] = {
 	{ op_verr, 0, "verr", GAP_NATIVE, false, "reads the host's descriptor tables" },
 	{ op_verw, 0, "verw", GAP_NATIVE, false, "reads the host's descriptor tables" },
 	{ NULL, A_SSE, "MMX/SSE", GAP_NATIVE | GAP_QEMU, false,
-	  "executed by the host CPU (and QEMU's model) although doppel's CPUID offers none" },
+	  "executed by the host CPU, and by QEMU even with -mmx, although doppel's CPUID "
+	  "offers none" },
 	{ op_cpuid, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's" },
 	{ op_rdtsc, 0, "rdtsc", GAP_QEMU, false, "QEMU's time is not doppel's virtual clock" },
 	{ op_rdpmc, 0, "rdpmc", GAP_QEMU, true, "performance counters are not modelled alike" },

@@ -101,10 +101,14 @@ static void zero(void *dst, uint32_t n)
 
 /* ---- control registers ---- */
 
+/* CR3 before paging goes on, after it goes off: never a half-made switch. */
 static void cr_write(uint32_t cr0, uint32_t cr3)
 {
-	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+	if (cr0 & CR0_PG)
+		__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	if (!(cr0 & CR0_PG))
+		__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
 /* ---- the harness: the GDT, IDT and TSS pages doppel sent, our stubs ---- */
@@ -186,9 +190,12 @@ static __attribute__((noreturn)) void case_next(void)
 	putc_serial('\n');
 	case_load(rec);
 	case_entry(rec);
+	uint32_t cpl = rec[2];
 	__asm__ volatile("fninit");
+	__asm__ volatile("mov %0, %%cr2" : : "r"(0)); /* as every engine starts */
+	/* from here on the blob may be out of reach: only the harness is mapped */
 	cr_write(rec[3], rec[4]);
-	if (rec[2] == 3)
+	if (cpl == 3)
 		enter_ring3(entry);
 	enter_ring0(entry);
 }
@@ -308,6 +315,6 @@ void ref_main(uint32_t magic, const uint32_t *mbi)
 	harness_setup((const uint8_t *)(blob + 2));
 	remaining = blob[1];
 	rec = blob + 2 + 2 * PAGE / 4;
-	puts_serial("R\n");
+	puts_serial("\nR\n"); /* after whatever the BIOS printed */
 	case_next();
 }
