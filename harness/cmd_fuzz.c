@@ -192,7 +192,8 @@ static void fuzz_record(struct worker *w, struct fuzz_case *fc, uint64_t index, 
 	}
 	snprintf(w->klass, sizeof(w->klass), "%s", d->klass);
 	w->pair = k;
-	if (w->o->minimize)
+	/* an engine that could not run the case has nothing to shrink toward */
+	if (w->o->minimize && strcmp(d->klass, "error"))
 		fuzz_minimize(fc, fuzz_still_differs, w);
 	snprintf(fc->note, sizeof(fc->note), "%s vs %s: %s differs (%s): fuzz seed %llu case %llu",
 		 case_engine_names[w->eng[0]], case_engine_names[w->eng[k]], d->what, d->klass,

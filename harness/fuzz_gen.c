@@ -247,9 +247,10 @@ static void gen_flags(struct gen *g)
 
 	if (rng_chance(&g->r, 5))
 		f |= F_AC;
-	if (rng_chance(&g->r, 2) && fc->cpl)
-		f |= F_TF; /* at CPL 0, QEMU's entry would trap in the harness */
-	if (rng_chance(&g->r, 3))
+	/* de runs neither natively (de_exact); at CPL 0 QEMU's entry would trap */
+	if (rng_chance(&g->r, 2) && fc->cpl && !g->native)
+		f |= F_TF;
+	if (rng_chance(&g->r, 3) && !g->native)
 		f |= F_NT;
 	if (!g->native && rng_chance(&g->r, 20))
 		f = (f & ~(F_IF | F_IOPL)) | ((uint32_t)rng_next(&g->r) & (F_IF | F_IOPL));
