@@ -110,6 +110,9 @@ struct fpu {
 struct msrs {
 	uint64_t tsc_offset; /* TSC = icount + tsc_offset */
 	uint64_t apic_base;
+	uint32_t perfevtsel[2]; /* P6 PerfEvtSel0/1 as written (vmm/pmu.c) */
+	uint64_t perfctr[2];    /* P6 PerfCtr0/1 (40 bits) as of pmu_mark */
+	uint64_t pmu_mark;      /* machine_retired() when perfctr was brought up to date */
 };
 
 /* An event waiting to be delivered at the next instruction boundary. */

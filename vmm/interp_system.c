@@ -12,6 +12,7 @@
 #include "interp.h"
 #include "machine.h"
 #include "mem.h"
+#include "pmu.h"
 
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | \
 		     CR0_AM | CR0_NW | CR0_CD | CR0_PG)
@@ -212,6 +213,15 @@ static void msr_write_tsc(struct cpu *c, uint64_t v) { c->msr.tsc_offset = v - c
 /* Writing BIOS_SIGN_ID (0 before CPUID) asks for the microcode revision: there is none. */
 static void msr_write_ignore(struct cpu *c, uint64_t v) { (void)c; (void)v; }
 
+static uint64_t msr_read_ctr0(struct cpu *c) { return pmu_read_counter(c, 0); }
+static uint64_t msr_read_ctr1(struct cpu *c) { return pmu_read_counter(c, 1); }
+static void msr_write_ctr0(struct cpu *c, uint64_t v) { pmu_write_counter(c, 0, v); }
+static void msr_write_ctr1(struct cpu *c, uint64_t v) { pmu_write_counter(c, 1, v); }
+static uint64_t msr_read_sel0(struct cpu *c) { return pmu_read_evtsel(c, 0); }
+static uint64_t msr_read_sel1(struct cpu *c) { return pmu_read_evtsel(c, 1); }
+static void msr_write_sel0(struct cpu *c, uint64_t v) { pmu_write_evtsel(c, 0, v); }
+static void msr_write_sel1(struct cpu *c, uint64_t v) { pmu_write_evtsel(c, 1, v); }
+
 struct msr_desc {
 	uint32_t index;
 	uint64_t (*read)(struct cpu *c);
@@ -222,6 +232,10 @@ static const struct msr_desc msr_table[] = {
 	{ MSR_TSC, msr_read_tsc, msr_write_tsc },
 	{ MSR_PLATFORM_ID, msr_read_zero, NULL },
 	{ MSR_BIOS_SIGN_ID, msr_read_zero, msr_write_ignore },
+	{ MSR_PERFCTR0, msr_read_ctr0, msr_write_ctr0 },
+	{ MSR_PERFCTR1, msr_read_ctr1, msr_write_ctr1 },
+	{ MSR_PERFEVTSEL0, msr_read_sel0, msr_write_sel0 },
+	{ MSR_PERFEVTSEL1, msr_read_sel1, msr_write_sel1 },
 };
 
 /* The MSR ECX names; any other #GP(0), as on hardware. */
@@ -249,13 +263,15 @@ void op_wrmsr(struct cpu *c, const struct insn *i)
 }
 
 /*
- * RDPMC: CR4.PCE = 0 at CPL > 0 is #GP(0); otherwise ECX names a counter,
- * and the model has none, so every RDPMC is #GP(0).
+ * RDPMC: CR4.PCE = 0 at CPL > 0 is #GP(0); otherwise ECX names one of the
+ * two P6 counters (vmm/pmu.c), 40 bits in EDX:EAX, and any other #GP(0).
  */
 void op_rdpmc(struct cpu *c, const struct insn *i)
 {
 	(void)i;
-	cpu_raise(c, EXC_GP, 0);
+	if ((!(c->cr4 & CR4_PCE) && c->cpl > 0) || c->gpr[ECX] >= PMU_COUNTERS)
+		cpu_raise(c, EXC_GP, 0);
+	set_edx_eax(c, pmu_read_counter(c, c->gpr[ECX]));
 }
 
 /* ---- HLT, CLI, STI ---- */

@@ -58,7 +58,9 @@ struct machine {
 	uint32_t ram_size;
 	int ram_fd;
 	uint32_t a20_mask;     /* 0xffffffff, or ~(1<<20) with A20 off */
-	uint64_t icount;       /* the virtual clock: retired guest instructions */
+	uint64_t icount;       /* the virtual clock: retired instructions and halted time */
+	uint64_t halted_ticks; /* of which the CPU spent halted (HLT's jumps): the one
+				* advance of the clock that retires nothing */
 	struct tlb tlb;        /* the CPU's software TLB (vmm/mmu.h); all-zero is empty */
 	struct block_cache *blocks; /* interp's decoded blocks; NULL until it runs */
 
@@ -123,6 +125,13 @@ void machine_halt_wait(struct machine *m, uint64_t end);
 /* COM1 receives from fd (a terminal or a file), polled on the virtual clock. */
 void machine_serial_input(struct machine *m, int fd);
 void machine_input_poll(struct machine *m);
+
+/* Instructions retired (the clock less halted time); modular, so a clock
+ * reset without halted_ticks still gives exact differences. */
+static inline uint64_t machine_retired(const struct machine *m)
+{
+	return m->icount - m->halted_ticks;
+}
 
 /* Guest-physical pointer for [pa, pa+len) or NULL if outside RAM. */
 static inline uint8_t *machine_phys(struct machine *m, uint32_t pa, uint32_t len)

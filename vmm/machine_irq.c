@@ -42,13 +42,14 @@ void machine_halt_wait(struct machine *m, uint64_t end)
 		machine_request_stop(m, STOP_HLT);
 		return;
 	}
-	if (next > end) {
-		m->icount = end;
-		return;
+	uint64_t to = next < end ? next : end;
+
+	if (to > m->icount) {
+		m->halted_ticks += to - m->icount;
+		m->icount = to;
 	}
-	if (next > m->icount)
-		m->icount = next;
-	timer_run_due(m);
+	if (next <= end)
+		timer_run_due(m);
 }
 
 /* Read what the input has ready, no more than COM1 can take now. */

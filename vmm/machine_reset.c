@@ -15,6 +15,7 @@ void machine_reset(struct machine *m)
 	devices_reset(m);
 	m->a20_mask = 0xffffffffu;
 	m->icount = 0;
+	m->halted_ticks = 0;
 	machine_irq_reset(m);
 	m->stop = STOP_NONE;
 	m->exit_status = 0;

@@ -9,6 +9,7 @@
 #include "interp.h"
 #include "machine.h"
 #include "mem.h"
+#include "pmu.h"
 #include "seg.h"
 
 #define ATTR_V86 0x00f3u /* present, DPL 3, read/write data, accessed */
@@ -185,6 +186,7 @@ void seg_load_cs(struct cpu *c, uint16_t sel, struct desc *d, unsigned cpl)
 {
 	desc_set_accessed(c, d);
 	desc_to_seg(d, (uint16_t)((sel & 0xfffc) | cpl), &c->seg[SR_CS]);
+	pmu_cpl_change(c, cpl);
 	c->cpl = (uint8_t)cpl;
 }
 

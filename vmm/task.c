@@ -12,6 +12,7 @@
 #include "interp.h"
 #include "machine.h"
 #include "mem.h"
+#include "pmu.h"
 #include "seg.h"
 #include "task.h"
 
@@ -181,6 +182,7 @@ static void task_commit(struct cpu *c, uint16_t sel, const struct desc *d, const
 		c->gpr[k] = t->gpr[k];
 	for (int k = 0; k < 6; k++)
 		c->seg[k] = (struct seg){ .sel = t->sreg[k] };
+	pmu_cpl_change(c, SEL_RPL(t->sreg[SR_CS]));
 	c->cpl = (uint8_t)SEL_RPL(t->sreg[SR_CS]);
 }
 
