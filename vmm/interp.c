@@ -110,6 +110,56 @@ void interp_prepare(struct insn *i)
 	}
 }
 
+/* A handler made for operands that are all registers and immediates: it cannot fault or leave. */
+static bool interp_quiet(const struct insn *i)
+{
+	if (i->exec == i->desc->exec)
+		return false;
+	for (int n = 0; n < 3; n++) {
+		uint8_t k = i->okind[n];
+
+		if (i->desc->operand[n] != OPF_NONE && k != OPND_REG8 && k != OPND_REG16 &&
+		    k != OPND_REG32 && k != OPND_IMM)
+			return false;
+	}
+	return true;
+}
+
+/* The arithmetic flags i surely writes: a shift by a count that masks to 0 writes none. */
+static uint32_t interp_flags_killed(const struct insn *i)
+{
+	if (shift_specialize(i) && !(i->imm & 31))
+		return 0;
+	return i->desc->flags_written & F_ARITH;
+}
+
+/*
+ * Dead flags, from the table's flags_read and flags_written: walking a
+ * block backwards, the flags a quiet instruction writes are dead when a
+ * later instruction overwrites them before any reads them, with only
+ * quiet instructions between (an exception, or the end of the block,
+ * shows every flag). Such an ALU form runs without computing them. The
+ * block must then run whole: interp_run_block never cuts it short.
+ */
+void interp_elide_flags(struct insn *insns, unsigned n)
+{
+	uint32_t live = F_ARITH;
+
+	for (unsigned k = n; k-- > 0;) {
+		struct insn *i = &insns[k];
+		uint32_t written = i->desc->flags_written & F_ARITH;
+		insn_handler *flagless;
+
+		if (!interp_quiet(i)) {
+			live = F_ARITH;
+			continue;
+		}
+		if (written && !(written & live) && (flagless = alu_flagless(i)))
+			i->exec = flagless;
+		live = (live & ~interp_flags_killed(i)) | (i->desc->flags_read & F_ARITH);
+	}
+}
+
 static void interp_decode_fail(struct machine *m, enum decode_status st)
 {
 	struct cpu *c = &m->cpu;
@@ -262,9 +312,9 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 }
 
 /*
- * Run the instructions of one decoded block, at most `budget` of them.
- * Leaves early when an instruction changed EIP other than by falling
- * through (a taken branch, a REP iteration), when the machine must stop,
+ * Run the n instructions of one decoded block. Leaves early when an
+ * instruction changed EIP other than by falling through (a taken branch,
+ * a REP iteration), when the machine must stop,
  * or when a store hit a page holding decoded code (the rest of the block
  * may be stale). An exception unwinds out of here with insn_eip and the
  * clock exact. Returns how many ran.
@@ -292,7 +342,9 @@ static unsigned interp_block_exec(struct machine *m, const struct insn *insns, u
 
 /*
  * Run decoded blocks from CS:EIP, up to `budget` instructions; false if
- * no block can start here (the caller runs one instruction the slow way).
+ * no block can start here, or the first is longer than the budget (the
+ * caller runs one instruction the slow way: a block runs whole, as its
+ * dead flags are only dead at its end).
  * A block that ran to its end with an ordinary last instruction goes
  * straight on to the next (block_find_next); anything else returns to
  * the loop, which checks events, timers and the budget.
@@ -302,11 +354,10 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 	struct block_view b;
 	unsigned ran;
 
-	if (!block_find(m, &b))
+	if (!block_find(m, &b) || b.n > budget)
 		return false;
-	do {
-		ran = interp_block_exec(m, b.insns, b.n < budget ? b.n : (unsigned)budget,
-					b.store_seen);
+	for (;;) {
+		ran = interp_block_exec(m, b.insns, b.n, b.store_seen);
 		uint16_t last = b.insns[ran - 1].desc->attr;
 
 		budget -= ran;
@@ -315,8 +366,9 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 		if (ran < b.n || (last & (A_SERIAL | A_IOPL)) || m->stop != STOP_NONE ||
 		    *b.store_seen)
 			return true;
-	} while (budget && block_find_next(m, &b));
-	return true;
+		if (!budget || !block_find_next(m, &b) || b.n > budget)
+			return true;
+	}
 }
 
 /*

@@ -23,19 +23,39 @@ static uint32_t logic(struct cpu *c, uint32_t r, int size)
 
 /*
  * The binary operations, each one expression of the destination a, the
- * source b and the operation size; `writes` is 0 for CMP and TEST, which
- * only set flags. Every form below is made from this list.
+ * source b and the operation size, with the flags going to `fl`; `writes`
+ * is 0 for CMP and TEST, which only set flags. Every form below is made
+ * from this list.
  */
 #define ALU_BINARY_OPS(X) \
-	X(add, 1, flags_add(c, a, b, 0, size)) \
-	X(or, 1, logic(c, a | b, size)) \
-	X(adc, 1, flags_add(c, a, b, carry_in(c), size)) \
-	X(sbb, 1, flags_sub(c, a, b, carry_in(c), size)) \
-	X(and, 1, logic(c, a & b, size)) \
-	X(sub, 1, flags_sub(c, a, b, 0, size)) \
-	X(xor, 1, logic(c, a ^ b, size)) \
-	X(cmp, 0, flags_sub(c, a, b, 0, size)) \
-	X(test, 0, logic(c, a & b, size))
+	X(add, 1, flags_add(fl, a, b, 0, size)) \
+	X(or, 1, logic(fl, a | b, size)) \
+	X(adc, 1, flags_add(fl, a, b, carry_in(c), size)) \
+	X(sbb, 1, flags_sub(fl, a, b, carry_in(c), size)) \
+	X(and, 1, logic(fl, a & b, size)) \
+	X(sub, 1, flags_sub(fl, a, b, 0, size)) \
+	X(xor, 1, logic(fl, a ^ b, size)) \
+	X(cmp, 0, flags_sub(fl, a, b, 0, size)) \
+	X(test, 0, logic(fl, a & b, size))
+
+/*
+ * A 32-bit register destination and a register or immediate source `src`.
+ * With dead flags (interp_elide_flags: a later instruction of the block
+ * overwrites them first) they go to a local CPU that nothing reads, and
+ * the compiler drops their computation.
+ */
+#define ALU_REG_FORM(fname, writes, expr, src, dead)                       \
+	static void fname(struct cpu *c, const struct insn *i)             \
+	{                                                                  \
+		struct cpu sink = { .eflags = 0 };                         \
+		struct cpu *fl = (dead) ? &sink : c;                       \
+		const int size = 4;                                        \
+		uint32_t a = c->gpr[i->oreg[0]], b = (src);                \
+		uint32_t r = (expr);                                       \
+		(void)sink;                                                \
+		if (writes)                                                \
+			c->gpr[i->oreg[0]] = r;                            \
+	}
 
 /*
  * The general form reads the destination (for write-back: faulting as a
@@ -46,6 +66,7 @@ static uint32_t logic(struct cpu *c, uint32_t r, int size)
 #define ALU_BINARY_FORMS(name, writes, expr)                               \
 	void op_##name(struct cpu *c, const struct insn *i)                \
 	{                                                                  \
+		struct cpu *fl = c;                                        \
 		int size = i->size;                                        \
 		uint32_t a = writes ? opnd_read_rmw(c, i, 0) : opnd_read(c, i, 0); \
 		uint32_t b = opnd_read(c, i, 1);                           \
@@ -53,22 +74,10 @@ static uint32_t logic(struct cpu *c, uint32_t r, int size)
 		if (writes)                                                \
 			opnd_write(c, i, 0, r);                            \
 	}                                                                  \
-	static void op_##name##_rr32(struct cpu *c, const struct insn *i) \
-	{                                                                  \
-		const int size = 4;                                        \
-		uint32_t a = c->gpr[i->oreg[0]], b = c->gpr[i->oreg[1]];   \
-		uint32_t r = (expr);                                       \
-		if (writes)                                                \
-			c->gpr[i->oreg[0]] = r;                            \
-	}                                                                  \
-	static void op_##name##_ri32(struct cpu *c, const struct insn *i) \
-	{                                                                  \
-		const int size = 4;                                        \
-		uint32_t a = c->gpr[i->oreg[0]], b = i->imm;               \
-		uint32_t r = (expr);                                       \
-		if (writes)                                                \
-			c->gpr[i->oreg[0]] = r;                            \
-	}
+	ALU_REG_FORM(op_##name##_rr32, writes, expr, c->gpr[i->oreg[1]], 0) \
+	ALU_REG_FORM(op_##name##_ri32, writes, expr, i->imm, 0)            \
+	ALU_REG_FORM(op_##name##_rr32_nf, writes, expr, c->gpr[i->oreg[1]], 1) \
+	ALU_REG_FORM(op_##name##_ri32_nf, writes, expr, i->imm, 1)
 
 ALU_BINARY_OPS(ALU_BINARY_FORMS)
 
@@ -121,6 +130,20 @@ insn_handler *alu_specialize(const struct insn *i)
 			return forms[k].rr32;
 		return i->okind[1] == OPND_IMM ? forms[k].ri32 : NULL;
 	}
+	return NULL;
+}
+
+/* The register forms above with their flags dropped, for flags nothing reads. */
+insn_handler *alu_flagless(const struct insn *i)
+{
+#define ALU_DEAD_ROWS(name, writes, expr) \
+	{ op_##name##_rr32, op_##name##_rr32_nf }, { op_##name##_ri32, op_##name##_ri32_nf },
+	static insn_handler *const forms[][2] = { ALU_BINARY_OPS(ALU_DEAD_ROWS) };
+#undef ALU_DEAD_ROWS
+
+	for (unsigned k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+		if (forms[k][0] == i->exec)
+			return forms[k][1];
 	return NULL;
 }
 

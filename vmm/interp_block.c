@@ -209,6 +209,7 @@ static struct block *block_build(struct machine *m, struct block_cache *bc, uint
 	n = block_decode(bc, m->ram + pa, room, eip, code32, &nbytes);
 	if (!n)
 		return NULL;
+	interp_elide_flags(&bc->insns[bc->insns_used], n);
 	*b = (struct block){
 		.pa = pa, .eip = eip, .last = eip + nbytes - 1, .nbytes = (uint16_t)nbytes,
 		.n = (uint8_t)n, .code32 = code32, .epoch = bc->epoch,

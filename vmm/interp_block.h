@@ -64,6 +64,8 @@ void block_tlb_changed(struct machine *m);
 
 /* Make a decoded instruction ready to run: operands resolved, handler chosen (vmm/interp.c). */
 void interp_prepare(struct insn *i);
+/* Then, for a whole block: drop flags no one can see (vmm/interp.c). */
+void interp_elide_flags(struct insn *insns, unsigned n);
 
 /* Free the cache (machine_free). */
 void block_cache_free(struct machine *m);

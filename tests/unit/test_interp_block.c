@@ -1,7 +1,8 @@
 /*
  * Specifications of the interpreter's decoded blocks (vmm/interp_block.c):
  * code that changes under them runs as it is now, the budget stops inside
- * a block at the exact count, and chained blocks count every instruction.
+ * a block at the exact count with exact flags, and chained blocks count
+ * every instruction.
  * Small programs in flat 32-bit protected mode on engine_interp.
  */
 #include <setjmp.h>
@@ -110,6 +111,21 @@ static void a_fault_inside_a_block_leaves_the_count_at_the_faulting_instruction(
 	assert_int_equal(m.icount, 2);
 }
 
+static void flags_overwritten_later_in_the_block_are_still_exact_at_a_budget_stop(void **state)
+{
+	(void)state;
+	/* add eax, 1 (CF, ZF); mov ecx, edx; xor ebx, ebx; hlt -- the ADD's flags are
+	 * dead in the whole block, not when the budget stops right after it. */
+	c->gpr[EAX] = 0xffffffffu;
+	assert_int_equal(run(BYTES(0x83, 0xc0, 0x01, 0x89, 0xd1, 0x31, 0xdb, 0xf4), 1), STOP_BUDGET);
+	assert_int_equal(c->eflags & (F_CF | F_ZF), F_CF | F_ZF);
+	assert_int_equal(engine_interp.run(&m, 1000), STOP_HLT);
+	assert_int_equal(c->eflags & (F_CF | F_ZF), F_ZF);
+	c->gpr[EAX] = 0xffffffffu;
+	assert_int_equal(run(BYTES(0x83, 0xc0, 0x01, 0x89, 0xd1, 0x31, 0xdb, 0xf4), 1000), STOP_HLT);
+	assert_int_equal(c->eflags & (F_CF | F_ZF), F_ZF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +135,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(budget_stops_inside_a_block_at_the_exact_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_loop_of_chained_blocks_counts_every_instruction, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_fault_inside_a_block_leaves_the_count_at_the_faulting_instruction, setup, teardown),
+		cmocka_unit_test_setup_teardown(flags_overwritten_later_in_the_block_are_still_exact_at_a_budget_stop, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
