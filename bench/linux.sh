@@ -14,7 +14,7 @@ DOPPEL=${1:?usage: bench/linux.sh path/to/doppel [engines...]}
 shift
 ENGINES=${*:-interp bt de}
 DIR=${LINUX_DIR:-build/linux}
-APPEND="console=ttyS0 noapic nolapic"
+APPEND="console=ttyS0 noapic nolapic acpi=off"
 LAST="guest: rebooting"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -5,7 +5,7 @@
 LINUX_BUILD := build/linux
 LINUX_KERNEL := $(LINUX_BUILD)/bzImage
 LINUX_INITRD := $(LINUX_BUILD)/initrd.img
-LINUX_APPEND := console=ttyS0 noapic nolapic
+LINUX_APPEND := console=ttyS0 noapic nolapic acpi=off
 BOOT_TEST_ENGINE ?= interp
 
 .PHONY: linux-guest boot-test boot-test-selftest linux-qemu bench-linux
