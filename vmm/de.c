@@ -97,50 +97,86 @@ static int de_error(struct machine *m, const char *fmt, unsigned a, unsigned b)
 }
 
 /*
- * Does native execution through host selector `host` behave as the guest's
- * segment `g` does for every access that does not trap? Host 0x2b is flat
- * read/write data; 0x23 and 0x33 are flat readable code (writes trap and
- * reach the interpreter); null is null.
+ * The host GDT's selectors that compatibility-mode code can load (DPL 3,
+ * this host: LAR/LSL from a 64-bit process), as far as an access through
+ * them is concerned: base 0 for all; 0x23 and 0x33 flat readable code
+ * (writes fault), 0x2b flat read/write data, 0x7b the vDSO's CPU-number
+ * segment: read-only, expand-down, limit = CPU and node number (offsets
+ * up to it fault, every other read is flat, writes fault).
  */
-static bool de_same_meaning(uint16_t host, const struct seg *g)
+enum de_host_kind { HOST_NONE, HOST_FLAT_RO, HOST_FLAT_RW, HOST_CPUNODE };
+
+static enum de_host_kind de_host_kind(uint16_t sel)
+{
+	switch (sel & ~3u) {
+	case DE_SEL_CODE32 & ~3u:
+	case DE_SEL_CODE64 & ~3u:
+		return HOST_FLAT_RO;
+	case DE_SEL_DATA & ~3u:
+		return HOST_FLAT_RW;
+	case DE_SEL_CPUNODE & ~3u:
+		return HOST_CPUNODE;
+	default:
+		return HOST_NONE;
+	}
+}
+
+/*
+ * How native accesses through host selector `host` compare with the
+ * guest's segment `g` (the guest's own descriptor under the same selector,
+ * as a guest load made it): EXACT when every access that does not fault
+ * natively behaves as the guest's does (the ones that fault reach the
+ * interpreter, which gives the guest's answer); BASE when only the base
+ * differs and every write faults natively, so the only accesses that can
+ * have gone wrong are reads through it at pages the shadow maps
+ * (docs/direct-execution.md, "Segment loads the host answers"); WRONG
+ * otherwise.
+ */
+enum de_meaning { MEANS_EXACT, MEANS_BASE, MEANS_WRONG };
+
+static enum de_meaning de_same_meaning(uint16_t host, const struct seg *g)
 {
 	unsigned type = SEG_TYPE(g->attr);
+	enum de_host_kind k = de_host_kind(host);
+	bool readable = !(type & 8) || (type & 2);
 
 	if (host < 4)
-		return !SEG_P(g->attr);
-	if (!SEG_P(g->attr) || g->base || g->limit != 0xffffffffu || ((type & 0xc) == 0x4))
-		return false;
-	if (host == DE_SEL_DATA)
-		return !(type & 8) && (type & 2);
-	return (host == DE_SEL_CODE32 || host == DE_SEL_CODE64) && (!(type & 8) || (type & 2));
+		return SEG_P(g->attr) ? MEANS_WRONG : MEANS_EXACT;
+	if (k == HOST_NONE || !SEG_P(g->attr) || g->limit != 0xffffffffu || (type & 0xc) == 0x4 || !readable)
+		return MEANS_WRONG;
+	if (k == HOST_FLAT_RW)
+		return !g->base && !(type & 8) && (type & 2) ? MEANS_EXACT : MEANS_WRONG;
+	return g->base ? MEANS_BASE : MEANS_EXACT;
 }
 
 /*
  * A data segment register the monitor did not load: guest code loaded it
  * natively, and the host found a descriptor under the guest's selector
  * (only 0x23, 0x2b, 0x33, 0x7b and null do; all else faults and reaches
- * the interpreter). Adopt the load when the guest's own descriptor under
- * that selector loads and means the same; otherwise the past is not
- * exact: an error.
+ * the interpreter). Adopt the guest's own descriptor under that selector
+ * when the native accesses since the load were exact or could only have
+ * read through the wrong base (then *adopted: the trap's own instruction
+ * must run again on interp); otherwise the past is not exact: an error.
  */
-static int de_adopt_selector(struct machine *m, struct de_shared *sh, int s)
+static int de_adopt_selector(struct machine *m, struct de_shared *sh, int s, bool *adopted)
 {
 	struct cpu *c = &m->cpu;
 	uint16_t sel = sh->trap.sel_now[s];
 	struct seg old = c->seg[s];
 	jmp_buf env;
 	jmp_buf *outer = c->exc_jmp;
-	volatile bool ok = false;
+	volatile enum de_meaning means = MEANS_WRONG;
 
 	c->exc_jmp = &env;
 	if (s != SR_CS && !setjmp(env)) {
 		seg_load(c, s, sel);
-		ok = de_same_meaning(sel, &c->seg[s]);
+		means = de_same_meaning(sel, &c->seg[s]);
 	}
 	c->exc_jmp = outer;
 	c->exc.vector = -1;
-	if (ok) {
+	if (means != MEANS_WRONG) {
 		sh->regs.sel[s] = sel;
+		*adopted |= means == MEANS_BASE;
 		return 0;
 	}
 	c->seg[s] = old;
@@ -150,10 +186,10 @@ static int de_adopt_selector(struct machine *m, struct de_shared *sh, int s)
 	return de_error(m, fmt, sel, sh->regs.sel[s]);
 }
 
-static int de_check_selectors(struct machine *m, struct de_shared *sh)
+static int de_check_selectors(struct machine *m, struct de_shared *sh, bool *adopted)
 {
 	for (int s = 0; s < 6; s++)
-		if (sh->trap.sel_now[s] != sh->regs.sel[s] && de_adopt_selector(m, sh, s) < 0)
+		if (sh->trap.sel_now[s] != sh->regs.sel[s] && de_adopt_selector(m, sh, s, adopted) < 0)
 			return -1;
 	if (sh->trap.rip >= DE_LOW_TOP)
 		return de_error(m, "the stub trapped in its own code (RIP above 4 GiB, signal %u)",
@@ -162,7 +198,7 @@ static int de_check_selectors(struct machine *m, struct de_shared *sh)
 }
 
 /* The trap's state becomes the guest's: registers, native flags, x87. */
-static int de_regs_store(struct machine *m, struct de_shared *sh)
+static int de_regs_store(struct machine *m, struct de_shared *sh, bool *adopted)
 {
 	struct cpu *c = &m->cpu;
 
@@ -172,7 +208,7 @@ static int de_regs_store(struct machine *m, struct de_shared *sh)
 	c->eip = sh->regs.eip;
 	c->eflags = (c->eflags & ~(DE_NATIVE_FLAGS | F_RF)) | (sh->regs.eflags & DE_NATIVE_FLAGS);
 	de_fpu_from_fx(&c->fpu, sh->fx, c->seg[SR_CS].sel, c->seg[SR_DS].sel);
-	return de_check_selectors(m, sh);
+	return de_check_selectors(m, sh, adopted);
 }
 
 static bool de_peek_code(struct machine *m, uint32_t eip, uint8_t *buf, unsigned n)
@@ -243,6 +279,18 @@ static enum de_exit de_syscall_trap(struct machine *m, const struct de_trap *t, 
 	       DE_ERROR;
 }
 
+/*
+ * A fault left EIP at the instruction that raised it, which has changed
+ * nothing; a trap (a system call, a debug or software trap, preemption)
+ * is past its instruction.
+ */
+static bool de_trap_is_fault(const struct de_trap *t)
+{
+	if (t->signo == SIGSYS || t->signo == SIGURG)
+		return false;
+	return t->trapno != EXC_DB && t->trapno != EXC_BP && t->trapno != EXC_OF;
+}
+
 static enum de_exit de_classify(struct machine *m, const struct de_trap *t,
 				struct de_event *ev, bool *resume)
 {
@@ -280,9 +328,14 @@ enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 	de_shadow_prefill_code(m);
 	de_regs_load(c, sh);
 	for (;;) {
-		bool resume = false;
-		if (de_stub_call(m) < 0 || de_regs_store(m, sh) < 0)
+		bool resume = false, adopted = false;
+		if (de_stub_call(m) < 0 || de_regs_store(m, sh, &adopted) < 0)
 			return DE_ERROR;
+		/* The fault may come from the wrong base itself (a #PF at the
+		 * host's address, a #DE on a value read there): the instruction
+		 * runs again on interp, through the guest's segment. */
+		if (adopted && de_trap_is_fault(&sh->trap))
+			return DE_NOT_EXACT;
 		enum de_exit r = de_classify(m, &sh->trap, ev, &resume);
 		if (!resume)
 			return r;

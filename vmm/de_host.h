@@ -32,6 +32,7 @@
 #define DE_SEL_CODE32 0x23
 #define DE_SEL_DATA 0x2b
 #define DE_SEL_CODE64 0x33
+#define DE_SEL_CPUNODE 0x7b /* the vDSO's getcpu segment: loadable, never the monitor's */
 #define DE_LDT_FIRST 8186
 #define DE_SEL_LDT(sreg) ((uint16_t)(((DE_LDT_FIRST + (sreg)) << 3) | 7))
 

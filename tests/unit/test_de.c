@@ -432,6 +432,75 @@ static void the_engine_runs_ring_0_on_interp_and_ring_3_natively(void **state)
 	assert_int_equal(m->icount - start, 7); /* 6 + HLT: native code is not counted */
 }
 
+/* glibc's TLS: the guest kernel's set_thread_area put a data segment of
+ * base TLS in GDT entry 6, and user code loads selector 0x33 into GS --
+ * natively the host's 64-bit code selector (base 0). */
+#define TLS (DATA + 0x100)
+
+static void tls_state(void)
+{
+	put64(GDT + 0x30, 0x00cff2000000ffffull | ((uint64_t)(TLS & 0xffffff) << 16));
+	c->gdtr = (struct dtr){ GDT, 0x7f };
+	put32(TLS + 0x10, 0x7ea10010);
+	c->gpr[EBX] = 0x5eed;
+	/* mov ax,0x33; mov gs,eax; mov eax,gs:[0x10]; mov gs:[0x20],ebx; int 0x80 */
+	CODE_OF("\x66\xb8\x33\x00\x8e\xe8\x65\xa1\x10\x00\x00\x00"
+		"\x65\x89\x1d\x20\x00\x00\x00\xcd\x80");
+}
+
+/* The native load succeeds with the host's descriptor; the first access
+ * through GS faults (base 0: the low 64 KiB are never mapped), the guest's
+ * descriptor is adopted and the access runs on interp; the rest runs
+ * natively through an LDT copy of the guest's segment. Same result as
+ * interp alone. */
+static void a_native_load_of_the_hosts_0x33_gets_the_guests_tls_base(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	tls_state();
+	assert_int_equal(run(&ev), DE_NOT_EXACT);
+	assert_int_equal(c->eip, CODE + 6);
+	assert_int_equal(c->seg[SR_GS].sel, 0x33);
+	assert_int_equal(c->seg[SR_GS].base, TLS);
+	engine_interp.run(m, 1);
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, 0x80);
+	uint32_t eax = c->gpr[EAX], stored = get32(TLS + 0x20);
+	struct seg gs = c->seg[SR_GS];
+
+	setup(NULL);
+	tls_state();
+	engine_interp.run(m, 4);
+	assert_int_equal(c->eip, CODE + 19);
+	assert_int_equal(eax, c->gpr[EAX]);
+	assert_int_equal(eax, 0x7ea10010);
+	assert_int_equal(stored, get32(TLS + 0x20));
+	assert_int_equal(stored, 0x5eed);
+	assert_memory_equal(&gs, &c->seg[SR_GS], sizeof(gs));
+}
+
+/* Linux's user data selector 0x7b is the host's CPU-number segment
+ * (read-only, expand-down, tiny limit): for a flat guest segment every
+ * native read through it is flat, and writes fault into interp. */
+static void a_native_load_of_the_hosts_0x7b_is_exact_for_flat_guest_data(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	put64(GDT + 0x78, 0x00cff2000000ffffull);
+	c->gdtr = (struct dtr){ GDT, 0x7f };
+	put32(DATA, 0x0a0b0c0d);
+	/* mov ax,0x7b; mov es,eax; mov eax,es:[DATA]; mov es:[DATA+4],eax; int 0x80 */
+	CODE_OF("\x66\xb8\x7b\x00\x8e\xc0\x26\xa1\x00\x00\x20\x00"
+		"\x26\xa3\x04\x00\x20\x00\xcd\x80");
+	assert_int_equal(run(&ev), DE_NOT_EXACT); /* the write faults natively */
+	assert_int_equal(c->eip, CODE + 12);
+	assert_int_equal(c->gpr[EAX], 0x0a0b0c0d);
+	assert_int_equal(c->seg[SR_ES].sel, 0x7b);
+	engine_interp.run(m, 1);
+	assert_int_equal(get32(DATA + 4), 0x0a0b0c0d);
+	assert_int_equal(run(&ev), DE_EVENT);
+}
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -494,6 +563,8 @@ int main(void)
 		T(invlpg_drops_a_page_the_stub_may_map_by_itself),
 		T(interp_stops_where_the_cpu_returns_to_cpl_3),
 		T(the_engine_runs_ring_0_on_interp_and_ring_3_natively),
+		T(a_native_load_of_the_hosts_0x33_gets_the_guests_tls_base),
+		T(a_native_load_of_the_hosts_0x7b_is_exact_for_flat_guest_data),
 		T(random_code_always_comes_back),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
