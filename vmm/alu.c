@@ -177,7 +177,7 @@ static void rotate_flags(struct cpu *c, uint32_t cf, uint32_t of)
 static uint32_t shift_shl(struct cpu *c, uint32_t v, unsigned n, int size)
 {
 	int bits = size * 8;
-	uint32_t r = (n < 32 ? v << n : 0) & alu_mask(size);
+	uint32_t r = alu_shl_value(v, n, size);
 	uint32_t cf = (int)n <= bits ? (v >> (bits - n)) & 1 : 0;
 
 	shift_flags(c, r, cf, of_left(v, size), size);
@@ -186,14 +186,16 @@ static uint32_t shift_shl(struct cpu *c, uint32_t v, unsigned n, int size)
 
 static uint32_t shift_shr(struct cpu *c, uint32_t v, unsigned n, int size)
 {
-	shift_flags(c, v >> n, (v >> (n - 1)) & 1, msb(v, size), size);
-	return v >> n;
+	uint32_t r = alu_shr_value(v, n);
+
+	shift_flags(c, r, (v >> (n - 1)) & 1, msb(v, size), size);
+	return r;
 }
 
 static uint32_t shift_sar(struct cpu *c, uint32_t v, unsigned n, int size)
 {
 	int32_t sv = (int32_t)(v << (32 - size * 8)) >> (32 - size * 8);
-	uint32_t r = (uint32_t)(sv >> (n < 31 ? n : 31)) & alu_mask(size);
+	uint32_t r = alu_sar_value(v, n, size);
 	uint32_t cf = (uint32_t)(sv >> (n - 1)) & 1;
 
 	shift_flags(c, r, cf, 0, size);

@@ -105,6 +105,28 @@ uint32_t alu_inc(struct cpu *c, uint32_t v, int size);
 uint32_t alu_dec(struct cpu *c, uint32_t v, int size);
 uint32_t alu_neg(struct cpu *c, uint32_t v, int size);
 
+/*
+ * The values of SHL, SHR and SAR of a size-byte v (masked to its size) by
+ * n = 1..31 (the count masked to 5 bits), without flags: the cores below
+ * use them, and so does a shift whose flags nothing reads.
+ */
+static inline uint32_t alu_shl_value(uint32_t v, unsigned n, int size)
+{
+	return (n < 32 ? v << n : 0) & alu_mask(size);
+}
+
+static inline uint32_t alu_shr_value(uint32_t v, unsigned n)
+{
+	return v >> n;
+}
+
+static inline uint32_t alu_sar_value(uint32_t v, unsigned n, int size)
+{
+	int32_t sv = (int32_t)(v << (32 - size * 8)) >> (32 - size * 8);
+
+	return (uint32_t)(sv >> (n < 31 ? n : 31)) & alu_mask(size);
+}
+
 /* Count as the instruction encodes it: the core masks it to 5 bits. */
 uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size);
 uint32_t alu_shld(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size);

@@ -138,8 +138,9 @@ static uint32_t interp_flags_killed(const struct insn *i)
  * block backwards, the flags a quiet instruction writes are dead when a
  * later instruction overwrites them before any reads them, with only
  * quiet instructions between (an exception, or the end of the block,
- * shows every flag). Such an ALU form runs without computing them. The
- * block must then run whole: interp_run_block never cuts it short.
+ * shows every flag). Such an ALU or shift form runs without computing
+ * them. The block must then run whole: interp_run_block never cuts it
+ * short.
  */
 void interp_elide_flags(struct insn *insns, unsigned n)
 {
@@ -154,7 +155,8 @@ void interp_elide_flags(struct insn *insns, unsigned n)
 			live = F_ARITH;
 			continue;
 		}
-		if (written && !(written & live) && (flagless = alu_flagless(i)))
+		if (written && !(written & live) &&
+		    ((flagless = alu_flagless(i)) || (flagless = shift_flagless(i))))
 			i->exec = flagless;
 		live = (live & ~interp_flags_killed(i)) | (i->desc->flags_read & F_ARITH);
 	}

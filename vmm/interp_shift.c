@@ -35,6 +35,37 @@ static void shift_exec(struct cpu *c, const struct insn *i, int kind)
 
 SHIFT_OPS(SHIFT_FORMS)
 
+/*
+ * SHL, SHR and SAR of a 32-bit register by an immediate, flags dropped
+ * (interp_elide_flags). A count that masks to 0 leaves the value alone,
+ * as the general form does.
+ */
+static void op_shl_ri32_nf(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = alu_shl_value(c->gpr[i->oreg[0]], i->imm & 31, 4);
+}
+
+static void op_shr_ri32_nf(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = alu_shr_value(c->gpr[i->oreg[0]], i->imm & 31);
+}
+
+static void op_sar_ri32_nf(struct cpu *c, const struct insn *i)
+{
+	c->gpr[i->oreg[0]] = alu_sar_value(c->gpr[i->oreg[0]], i->imm & 31, 4);
+}
+
+insn_handler *shift_flagless(const struct insn *i)
+{
+	if (i->exec == op_shl_ri32)
+		return op_shl_ri32_nf;
+	if (i->exec == op_shr_ri32)
+		return op_shr_ri32_nf;
+	if (i->exec == op_sar_ri32)
+		return op_sar_ri32_nf;
+	return 0;
+}
+
 insn_handler *shift_specialize(const struct insn *i)
 {
 #define SHIFT_ROW(name, kind) { op_##name, op_##name##_ri32 },
