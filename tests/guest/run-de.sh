@@ -9,7 +9,7 @@
 set -u
 DOPPEL=${DOPPEL:-build/release/doppel}
 TIMEOUT=${GUEST_TIMEOUT:-20}
-DE_KNOWN="ring3_int priv_cpl3 callgate iret_priv lar_lsl"
+DE_KNOWN="ring3_int priv_cpl3 callgate iret_priv lar_lsl pmu_count"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 pass=0 fail=0 known=0
