@@ -2,12 +2,13 @@
 # Benchmarks: each guest in bench/guests on doppel (interp) and on
 # qemu-system-i386 (TCG), side by side, as guest instructions per second.
 #
-# doppel counts the instructions it retires (--stats) and times the run
-# itself. QEMU cannot count, so it runs the same program with more work (its
-# start-up, measured with the empty guest, is subtracted) and its count is
-# doppel's count scaled by the work: the guests' instruction count is linear
-# in n. QEMU also runs doppel's work once, to check that both print the same
-# result.
+# Times are CPU seconds (user + system, GNU time), so other load on the
+# host slows neither side. doppel counts the instructions it retires
+# (--stats). QEMU cannot count, so it runs the same program with more work
+# (its start-up, measured with the empty guest, is subtracted) and its count
+# is doppel's count scaled by the work: the guests' instruction count is
+# linear in n. QEMU also runs doppel's work once, to check that both print
+# the same result.
 #   usage: bench/run.sh path/to/doppel [guest-dir]   (BENCH_SCALE=F scales all work)
 set -eu
 DOPPEL=${1:?usage: bench/run.sh path/to/doppel [guest-dir]}
@@ -18,28 +19,33 @@ QEMU="qemu-system-i386 -M pc -accel tcg -m 128 -display none -serial stdio
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-now() { date +%s.%N; }
+# cpu_time FILE CMD...: run CMD, write its user + system CPU seconds to FILE
+cpu_time() {
+	out=$1
+	shift
+	/usr/bin/time -f "%U %S" -o "$out" "$@" || true
+	tail -n 1 "$out" | awk '{ print $1 + $2 }' >"$out.sum"
+}
 
 # scaled N: N times BENCH_SCALE, at least 1
 scaled() { awk -v n="$1" -v s="$SCALE" 'BEGIN { n = int(n * s); print (n < 1 ? 1 : n) }'; }
 
-# qemu_time ELF N: wall seconds; the serial output goes to $TMP/qemu.out
+# qemu_time ELF N: CPU seconds; the serial output goes to $TMP/qemu.out
 qemu_time() {
-	t0=$(now)
-	$QEMU -kernel "$1" -append "n=$2" >"$TMP/qemu.out" 2>/dev/null || true
-	awk -v a="$(now)" -v b="$t0" 'BEGIN { print a - b }'
+	cpu_time "$TMP/qemu.t" $QEMU -kernel "$1" -append "n=$2" >"$TMP/qemu.out" 2>/dev/null
+	cat "$TMP/qemu.t.sum"
 }
 
 # doppel_run ELF N: "instructions seconds"; serial output in $TMP/doppel.out
 doppel_run() {
-	"$DOPPEL" run -m 128 -kernel "$1" -append "n=$2" --stats \
-		>"$TMP/doppel.out" 2>"$TMP/doppel.err" || true
-	sed -n 's/^doppel: \([0-9]*\) guest instructions in \([0-9.]*\) s.*/\1 \2/p' \
-		"$TMP/doppel.err" | tail -n 1
+	cpu_time "$TMP/doppel.t" "$DOPPEL" run -m 128 -kernel "$1" -append "n=$2" --stats \
+		>"$TMP/doppel.out" 2>"$TMP/doppel.err"
+	n=$(sed -n 's/^doppel: \([0-9]*\) guest instructions in.*/\1/p' "$TMP/doppel.err" | tail -n 1)
+	echo "${n:-0} $(cat "$TMP/doppel.t.sum")"
 }
 
 startup=$(qemu_time "$GUESTS/empty.elf" 0)
-echo "Guest instructions per second (MIPS) on doppel's interp and on QEMU TCG."
+echo "Guest instructions per CPU second (MIPS) on doppel's interp and on QEMU TCG."
 echo "doppel runs work n (instructions counted); QEMU runs work N (timed,"
 printf 'its start-up of %.3f s subtracted), its count taken as doppel'"'"'s times N/n.\n\n' "$startup"
 printf '%-8s %5s %12s %8s %8s | %5s %8s %8s | %9s %s\n' \
