@@ -316,10 +316,10 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 /*
  * Run the n instructions of one decoded block. Leaves early when an
  * instruction changed EIP other than by falling through (a taken branch,
- * a REP iteration), when the machine must stop,
- * or when a store hit a page holding decoded code (the rest of the block
- * may be stale). An exception unwinds out of here with insn_eip and the
- * clock exact. Returns how many ran.
+ * a REP iteration), when the machine must stop, or when a store hit a
+ * page holding decoded code (the rest of the block may be stale). An
+ * exception unwinds out of here with insn_eip and the clock exact.
+ * Returns how many ran.
  */
 __attribute__((noinline)) /* its own frame: the loop's values stay in registers */
 static unsigned interp_block_exec(struct machine *m, const struct insn *insns, unsigned n,
@@ -346,10 +346,10 @@ static unsigned interp_block_exec(struct machine *m, const struct insn *insns, u
  * Run decoded blocks from CS:EIP, up to `budget` instructions; false if
  * no block can start here, or the first is longer than the budget (the
  * caller runs one instruction the slow way: a block runs whole, as its
- * dead flags are only dead at its end).
- * A block that ran to its end with an ordinary last instruction goes
- * straight on to the next (block_find_next); anything else returns to
- * the loop, which checks events, timers and the budget.
+ * dead flags are only dead at its end). A block that ran to its end with
+ * an ordinary last instruction goes straight on to the next
+ * (block_find_next); anything else returns to the loop, which checks
+ * events, timers and the budget.
  */
 static bool interp_run_block(struct machine *m, uint64_t budget)
 {
