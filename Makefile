@@ -70,8 +70,12 @@ asan:
 asan-test:
 	$(MAKE) MODE=asan unit-test
 
-bench: all bench-guests
+# Speed beside QEMU and native, in one run: guest programs on interp, de's
+# trap round trips and native compute, the Linux boot per engine.
+bench: all bench-guests linux-guest
 	@bench/run.sh $(DOPPEL) $(BENCH_BUILD)
+	@bench/de.sh
+	@bench/linux.sh $(DOPPEL)
 
 clean:
 	rm -rf build
