@@ -127,6 +127,8 @@ struct uart {
 
 /* How many bytes the receiver takes now; feed them with uart_receive. */
 size_t uart_rx_room(const struct uart *u);
+/* MCR.RTS: the guest is ready to receive (hardware flow control). */
+bool uart_rts(const struct uart *u);
 void uart_receive(struct uart *u, const uint8_t *bytes, size_t n);
 
 /* ---- the MC146818A and CMOS (devices/rtc.c) ---- */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define LCR_DLAB 0x80
+#define MCR_RTS 0x02
 #define MCR_OUT2 0x08
 #define MCR_LOOP 0x10
 #define LSR_DR 0x01
@@ -123,6 +124,11 @@ size_t uart_rx_room(const struct uart *u)
 	if (u->r.mcr & MCR_LOOP)
 		return 0;       /* loopback disconnects the serial input */
 	return (uart_fifo_on(u) ? UART_FIFO_SIZE : 1) - u->r.rx_count;
+}
+
+bool uart_rts(const struct uart *u)
+{
+	return u->r.mcr & MCR_RTS;
 }
 
 void uart_receive(struct uart *u, const uint8_t *bytes, size_t n)

@@ -4,6 +4,8 @@
  * everything doppel says goes to stderr.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,19 +31,28 @@ const char run_usage[] =
 	"  -flat32 ADDR       FILE is a flat binary at ADDR, started in flat 32-bit\n"
 	"                     protected mode (the multiboot entry state), EIP = ESP = ADDR\n"
 	"  -m SIZE            RAM: 64, 64M, 512K, 1G (no suffix: MiB); default 128M\n"
+	"  -rtc base=TIME     the RTC's time at power-on, UTC: YYYY-MM-DDTHH:MM:SS or\n"
+	"                     YYYY-MM-DD, or utc / localtime for the host's time now;\n"
+	"                     default 2026-01-01T00:00:00, the same on every run\n"
+	"  -serial IN         what COM1 receives: stdio (default: the terminal or\n"
+	"                     whatever stdin is), none, or a FILE's bytes; COM1's\n"
+	"                     output always goes to stdout\n"
 	"  --engine NAME      interp (default)\n"
 	"  --trace[=LIST]     trace categories exec,io,int (default all)\n"
 	"  --trace-file F     write the trace to F instead of stderr\n"
 	"  --max-insns N      stop after N guest instructions\n"
 	"  --stats            print retired instructions, seconds and MIPS on stderr at\n"
 	"                     the end (the virtual clock also counts halted time)\n"
-	"COM1 is the terminal: output on stdout, input from stdin.\n"
+	"With -serial stdio a terminal on stdin goes unechoed and unbuffered (the\n"
+	"guest echoes); Ctrl-C stops doppel.\n"
 	"Options take one dash or two. Exit code: the guest's isa-debug-exit status\n"
 	"((v << 1) | 1: always odd), or 2 error, 4 triple fault, 6 halted with\n"
 	"interrupts off, 8 --max-insns spent, 10 the guest asked for a reset.\n";
 
 struct run_opts {
-	const char *kernel, *append, *engine, *trace_file, *initrd;
+	const char *kernel, *append, *engine, *trace_file, *initrd, *serial;
+	int64_t rtc_base;
+	bool rtc_set;
 	uint64_t ram, max_insns;
 	uint32_t flat_addr;
 	int flat;          /* 0 multiboot, 1 real mode, 2 32-bit */
@@ -55,6 +66,18 @@ static int run_set_append(void *ctx, const char *v) { ((struct run_opts *)ctx)->
 static int run_set_engine(void *ctx, const char *v) { ((struct run_opts *)ctx)->engine = v; return 0; }
 static int run_set_trace_file(void *ctx, const char *v) { ((struct run_opts *)ctx)->trace_file = v; return 0; }
 static int run_set_stats(void *ctx, const char *v) { (void)v; ((struct run_opts *)ctx)->stats = true; return 0; }
+
+static int run_set_serial(void *ctx, const char *v) { ((struct run_opts *)ctx)->serial = v; return 0; }
+
+static int run_set_rtc(void *ctx, const char *v)
+{
+	struct run_opts *o = ctx;
+
+	if (parse_rtc_base(v, &o->rtc_base) < 0)
+		return -1;
+	o->rtc_set = true;
+	return 0;
+}
 
 static int run_set_ram(void *ctx, const char *v)
 {
@@ -101,6 +124,8 @@ static const struct opt_spec run_opts_table[] = {
 	{ "flat", true, false, run_set_flat },
 	{ "flat32", true, false, run_set_flat32 },
 	{ "m", true, false, run_set_ram },
+	{ "rtc", true, false, run_set_rtc },
+	{ "serial", true, false, run_set_serial },
 	{ "engine", true, false, run_set_engine },
 	{ "trace", true, true, run_set_trace },
 	{ "trace-file", true, false, run_set_trace_file },
@@ -132,6 +157,25 @@ static int run_load(struct machine *m, const struct run_opts *o)
 	return rc;
 }
 
+/* COM1's receive side: the terminal (stdin), nothing, or a file. */
+static int run_connect_serial(struct machine *m, const char *in)
+{
+	int fd;
+
+	if (!strcmp(in, "stdio")) {
+		term_serial_begin(m);
+		return 0;
+	}
+	if (!strcmp(in, "none"))
+		return 0;
+	if ((fd = open(in, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "doppel: cannot read serial input %s: %s\n", in, strerror(errno));
+		return -1;
+	}
+	machine_serial_input(m, fd);
+	return 0;
+}
+
 static int run_setup(struct machine *m, const struct run_opts *o)
 {
 	if (o->ram < RAM_MIN || o->ram > RAM_MAX || o->ram % 4096) {
@@ -141,6 +185,8 @@ static int run_setup(struct machine *m, const struct run_opts *o)
 	}
 	if (machine_init(m, (uint32_t)o->ram) < 0)
 		return -1;
+	if (o->rtc_set)
+		m->rtc_base = o->rtc_base; /* the RTC reads it at reset */
 	machine_reset(m);
 	m->trace = o->trace;
 	if (o->trace_file && !(m->trace_out = fopen(o->trace_file, "w"))) {
@@ -149,8 +195,7 @@ static int run_setup(struct machine *m, const struct run_opts *o)
 	}
 	if (run_load(m, o) < 0)
 		return -1;
-	term_serial_begin(m);
-	return 0;
+	return run_connect_serial(m, o->serial);
 }
 
 static double run_now(void)
@@ -220,7 +265,7 @@ static int run_execute(struct machine *m, const struct engine *e, const struct r
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { .engine = "interp", .append = "", .ram = DEFAULT_RAM,
+	struct run_opts o = { .engine = "interp", .append = "", .serial = "stdio", .ram = DEFAULT_RAM,
 			      .max_insns = UINT64_MAX };
 	int rc = opt_parse(argc - 1, argv + 1, run_opts_table, &o, "run");
 	if (rc != 0) {

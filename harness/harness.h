@@ -44,6 +44,9 @@ int parse_ram_size(const char *s, uint64_t *bytes);
 int parse_trace(const char *v, unsigned *bits);
 /* Decimal or 0x hex; -1 on bad syntax or overflow. */
 int parse_u64(const char *s, uint64_t *v);
+/* QEMU's -rtc base=...: the RTC's time at power-on, Unix seconds; -1
+ * after an error line. */
+int parse_rtc_base(const char *v, int64_t *secs);
 
 int cmd_run(int argc, char **argv);
 int cmd_random_guests(int argc, char **argv);

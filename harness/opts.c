@@ -2,6 +2,7 @@
  * Option parsing from per-subcommand tables: one loop for every command,
  * so spellings and error messages are the same everywhere.
  */
+#define _GNU_SOURCE
 #include "harness/harness.h"
 
 #include "vmm/machine.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct opt_spec *opt_lookup(const struct opt_spec *specs, const char *name,
 					 size_t len)
@@ -132,4 +134,46 @@ int parse_trace(const char *v, unsigned *bits)
 		p += len + (p[len] == ',');
 	}
 	return 0;
+}
+
+/* A calendar time in UTC: "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DD". */
+static int parse_datetime(const char *s, int64_t *secs)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	if (!end || *end) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+	}
+	if (!end || *end)
+		return -1;
+	*secs = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* base=utc and base=localtime: the host's time now, as QEMU starts. */
+static int64_t parse_host_time(bool local)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!local || !localtime_r(&now, &tm))
+		return (int64_t)now;
+	return (int64_t)now + tm.tm_gmtoff;
+}
+
+int parse_rtc_base(const char *v, int64_t *secs)
+{
+	const char *base = strncmp(v, "base=", 5) ? NULL : v + 5;
+
+	if (base && (!strcmp(base, "utc") || !strcmp(base, "localtime"))) {
+		*secs = parse_host_time(!strcmp(base, "localtime"));
+		return 0;
+	}
+	if (base && parse_datetime(base, secs) == 0)
+		return 0;
+	fprintf(stderr, "doppel: bad -rtc '%s' (base=YYYY-MM-DDTHH:MM:SS, base=YYYY-MM-DD, "
+		"base=utc or base=localtime)\n", v);
+	return -1;
 }

@@ -52,7 +52,12 @@ void machine_halt_wait(struct machine *m, uint64_t end)
 		timer_run_due(m);
 }
 
-/* Read what the input has ready, no more than COM1 can take now. */
+/*
+ * Read what the input has ready, no more than COM1 can take now, and
+ * only while the guest holds RTS up: the input is a terminal with
+ * hardware flow control, so what is typed (or piped) before the guest's
+ * driver opens the port waits instead of being lost.
+ */
 static void machine_input_read(struct machine *m, struct uart *u)
 {
 	uint8_t buf[UART_FIFO_SIZE];
@@ -60,7 +65,7 @@ static void machine_input_read(struct machine *m, struct uart *u)
 	struct pollfd pfd = { .fd = m->serial_in, .events = POLLIN };
 	ssize_t n;
 
-	if (!room || poll(&pfd, 1, 0) <= 0)
+	if (!room || !uart_rts(u) || poll(&pfd, 1, 0) <= 0)
 		return;
 	n = read(m->serial_in, buf, room);
 	if (n > 0)

@@ -220,6 +220,7 @@ static void input_file_feeds_the_receiver_on_the_virtual_clock(void **state)
 	lseek(fd, 0, SEEK_SET);
 	unlink(path);
 	machine_serial_input(&mach, fd);
+	out8(MCR, 0x02);                             /* RTS: the guest is ready */
 	assert_int_equal(in8(LSR) & 0x01, 0);        /* nothing before the first poll */
 	advance_to(mach.timers.next);
 	assert_int_equal(in8(RBR), 'h');             /* no FIFO: one byte per poll */

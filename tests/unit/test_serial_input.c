@@ -1,0 +1,77 @@
+/*
+ * Specifications of COM1's input side in the monitor core
+ * (vmm/machine_irq.c): a file or pipe feeds the UART on the virtual
+ * clock, only while the guest holds RTS up.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "devices/devices.h"
+#include "vmm/machine.h"
+
+#define RBR 0x3f8
+#define MCR 0x3fc
+#define LSR 0x3fd
+#define MCR_RTS 0x02
+
+static struct machine m;
+static int fds[2];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (machine_init(&m, 1u << 20) < 0 || pipe(fds) < 0)
+		return -1;
+	machine_reset(&m);
+	machine_serial_input(&m, fds[0]);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	close(fds[0]);
+	close(fds[1]);
+	machine_free(&m);
+	return 0;
+}
+
+static uint8_t in8(uint16_t port) { return (uint8_t)machine_io_in(&m, port, 1); }
+
+static void input_waits_until_the_guest_raises_rts(void **state)
+{
+	(void)state;
+	assert_int_equal(write(fds[1], "ab", 2), 2);
+	machine_input_poll(&m);
+	assert_int_equal(in8(LSR) & 1, 0);
+	machine_io_out(&m, MCR, 1, MCR_RTS);
+	machine_input_poll(&m);
+	assert_int_equal(in8(LSR) & 1, 1);
+	assert_int_equal(in8(RBR), 'a');
+}
+
+static void input_is_polled_on_the_virtual_clock(void **state)
+{
+	(void)state;
+	machine_io_out(&m, MCR, 1, MCR_RTS);
+	assert_int_equal(write(fds[1], "x", 1), 1);
+	assert_true(m.timers.next <= 1000000);     /* within 1 ms of virtual time */
+	m.icount = m.timers.next;
+	timer_run_due(&m);
+	assert_int_equal(in8(RBR), 'x');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(input_waits_until_the_guest_raises_rts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(input_is_polled_on_the_virtual_clock, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
