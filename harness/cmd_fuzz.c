@@ -447,20 +447,30 @@ static int fuzz_parent(const struct fuzz_opts *o)
 	return t.diffs ? 1 : 0;
 }
 
-/* Say once, before any worker starts, that an engine cannot run here. */
+/*
+ * Say once, before any worker starts, that an engine cannot run here. In
+ * a child of its own: direct execution is set up once per process and
+ * must not be inherited half-made by the workers.
+ */
 static int fuzz_engines_ready(const enum case_engine *eng, int n)
 {
 	char why[320];
-	struct case_runner *r = case_runner_new(why, sizeof(why));
-	int rc = r ? 0 : -1;
+	int status;
+	pid_t pid = fork();
 
-	for (int k = 0; r && k < n; k++)
-		if (eng[k] != CENG_QEMU && !case_engine_available(r, eng[k], why, sizeof(why)))
-			rc = -1;
-	if (rc < 0)
-		fprintf(stderr, "doppel fuzz: %s\n", why);
-	case_runner_free(r);
-	return rc;
+	if (pid == 0) {
+		struct case_runner *r = case_runner_new(why, sizeof(why));
+		int rc = r ? 0 : 1;
+		for (int k = 0; r && k < n && !rc; k++)
+			if (eng[k] != CENG_QEMU && !case_engine_available(r, eng[k], why, sizeof(why)))
+				rc = 1;
+		if (rc)
+			fprintf(stderr, "doppel fuzz: %s\n", why);
+		_exit(rc);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 int cmd_fuzz(int argc, char **argv)

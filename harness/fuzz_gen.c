@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/fuzz_gen.h"
+#include "vmm/fpu.h"
 #include "vmm/interp.h"
 
 #define GEN_CODE 0x00401000u
@@ -42,57 +43,96 @@ static bool rng_chance(struct rng *r, unsigned percent)
 #define GAP_QEMU 2u
 
 struct fuzz_gap {
-	insn_handler *exec;   /* the row's handler, or NULL to match by attribute */
+	insn_handler *exec;   /* the row's handler, or NULL to match by attribute or row */
 	uint16_t attr;
+	const char *row;      /* a row's mnemonic (with `ext`), for rows whose handler is shared */
+	int8_t ext;
 	const char *name;
 	uint8_t engines;      /* GAP_* */
 	bool cpl0_only;       /* at CPL 3 every engine faults alike */
 	const char *why;
+	bool rep_only;        /* only with an F3 prefix (a newer instruction on the host) */
 };
 
+#define ROW_ANY_EXT (-2)
+
 static const struct fuzz_gap fuzz_gaps[] = {
-	{ op_pushf, 0, "pushf", GAP_NATIVE, false,
-	  "pushes the host's EFLAGS: IOPL and IF are the host's, not the guest's virtual ones" },
-	{ op_sgdt, 0, "sgdt", GAP_NATIVE, false, "stores the host's GDTR" },
-	{ op_sidt, 0, "sidt", GAP_NATIVE, false, "stores the host's IDTR" },
-	{ op_sldt, 0, "sldt", GAP_NATIVE, false, "stores the host's LDTR selector" },
-	{ op_str, 0, "str", GAP_NATIVE, false, "stores the host's TR selector" },
-	{ op_smsw, 0, "smsw", GAP_NATIVE, false, "stores the host's CR0 bits 0-15" },
-	{ op_mov_from_sreg, 0, "mov r/m,sreg", GAP_NATIVE, false,
-	  "reads the host's selector value" },
-	{ op_push_sreg, 0, "push sreg", GAP_NATIVE, false, "pushes the host's selector value" },
-	{ op_lar, 0, "lar", GAP_NATIVE, false, "reads the host's descriptor tables" },
-	{ op_lsl, 0, "lsl", GAP_NATIVE, false, "reads the host's descriptor tables" },
-	{ op_verr, 0, "verr", GAP_NATIVE, false, "reads the host's descriptor tables" },
-	{ op_verw, 0, "verw", GAP_NATIVE, false, "reads the host's descriptor tables" },
-	{ NULL, A_SSE, "MMX/SSE", GAP_NATIVE | GAP_QEMU, false,
+	{ op_pushf, 0, NULL, 0, "pushf", GAP_NATIVE, false,
+	  "pushes the host's EFLAGS: IOPL and IF are the host's, not the guest's virtual ones", false },
+	{ op_sgdt, 0, NULL, 0, "sgdt", GAP_NATIVE, false, "stores the host's GDTR", false },
+	{ op_sidt, 0, NULL, 0, "sidt", GAP_NATIVE, false, "stores the host's IDTR", false },
+	{ op_sldt, 0, NULL, 0, "sldt", GAP_NATIVE, false, "stores the host's LDTR selector", false },
+	{ op_str, 0, NULL, 0, "str", GAP_NATIVE, false, "stores the host's TR selector", false },
+	{ op_smsw, 0, NULL, 0, "smsw", GAP_NATIVE, false, "stores the host's CR0 bits 0-15", false },
+	{ op_mov_from_sreg, 0, NULL, 0, "mov r/m,sreg", GAP_NATIVE, false,
+	  "reads the host's selector value", false },
+	{ op_push_sreg, 0, NULL, 0, "push sreg", GAP_NATIVE, false,
+	  "pushes the host's selector value", false },
+	{ op_lar, 0, NULL, 0, "lar", GAP_NATIVE, false, "reads the host's descriptor tables", false },
+	{ op_lsl, 0, NULL, 0, "lsl", GAP_NATIVE, false, "reads the host's descriptor tables", false },
+	{ op_verr, 0, NULL, 0, "verr", GAP_NATIVE, false, "reads the host's descriptor tables", false },
+	{ op_verw, 0, NULL, 0, "verw", GAP_NATIVE, false, "reads the host's descriptor tables", false },
+	{ NULL, A_SSE, NULL, 0, "MMX/SSE", GAP_NATIVE | GAP_QEMU, false,
 	  "executed by the host CPU, and by QEMU even with -mmx, although doppel's CPUID "
-	  "offers none" },
-	{ op_cpuid, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's" },
-	{ op_rdtsc, 0, "rdtsc", GAP_QEMU, false, "QEMU's time is not doppel's virtual clock" },
-	{ op_rdpmc, 0, "rdpmc", GAP_QEMU, true, "performance counters are not modelled alike" },
-	{ op_rdmsr, 0, "rdmsr", GAP_QEMU, true, "QEMU models other MSRs" },
-	{ op_wrmsr, 0, "wrmsr", GAP_QEMU, true, "QEMU models other MSRs" },
-	{ op_in, 0, "in", GAP_QEMU, true, "QEMU's devices are not doppel's" },
-	{ op_out, 0, "out", GAP_QEMU, true, "QEMU's devices are not doppel's" },
-	{ op_ins, 0, "ins", GAP_QEMU, true, "QEMU's devices are not doppel's" },
-	{ op_outs, 0, "outs", GAP_QEMU, true, "QEMU's devices are not doppel's" },
+	  "offers none", false },
+	{ NULL, 0, "fbad", EXT_MEM(1), "fisttp", GAP_NATIVE, false,
+	  "DB/DD/DF /1 is FISTTP (SSE3) on the host, #UD on a P6", false },
+	{ NULL, 0, "sysenter", ROW_ANY_EXT, "sysenter", GAP_NATIVE, false,
+	  "enters the host kernel; doppel's CPUID offers no SEP (#UD)", false },
+	{ NULL, 0, "sysexit", ROW_ANY_EXT, "sysexit", GAP_NATIVE, false,
+	  "the host's SYSEXIT faults otherwise than a P6 without SEP (#UD)", false },
+	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_NATIVE, false,
+	  "native code cannot count instructions: de returns the TSC of the last "
+	  "synchronization point, interp counts every retired instruction", false },
+	{ op_fnstenv, 0, NULL, 0, "fnstenv", GAP_NATIVE, false,
+	  "stores the host's FCS/FDS (0: this CPU deprecates them) where a P6 stores the selectors", false },
+	{ op_fnsave, 0, NULL, 0, "fnsave", GAP_NATIVE, false,
+	  "stores the host's FCS/FDS (0: this CPU deprecates them) where a P6 stores the selectors", false },
+	{ op_bsf, 0, NULL, 0, "rep bsf", GAP_NATIVE, false,
+	  "F3 0F BC is TZCNT on the host (BMI1), BSF on a P6", true },
+	{ op_bsr, 0, NULL, 0, "rep bsr", GAP_NATIVE, false,
+	  "F3 0F BD is LZCNT on the host (ABM), BSR on a P6", true },
+	{ op_cpuid, 0, NULL, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's", false },
+	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_QEMU, false,
+	  "QEMU's time is not doppel's virtual clock", false },
+	{ op_rdpmc, 0, NULL, 0, "rdpmc", GAP_QEMU, true,
+	  "performance counters are not modelled alike", false },
+	{ op_rdmsr, 0, NULL, 0, "rdmsr", GAP_QEMU, true, "QEMU models other MSRs", false },
+	{ op_wrmsr, 0, NULL, 0, "wrmsr", GAP_QEMU, true, "QEMU models other MSRs", false },
+	{ op_in, 0, NULL, 0, "in", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
+	{ op_out, 0, NULL, 0, "out", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
+	{ op_ins, 0, NULL, 0, "ins", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
+	{ op_outs, 0, NULL, 0, "outs", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
 };
+
+static bool gap_matches(const struct fuzz_gap *g, const struct insn_desc *d)
+{
+	if (g->exec)
+		return d->exec == g->exec;
+	if (g->row)
+		return !strcmp(d->mnemonic, g->row) && (g->ext == ROW_ANY_EXT || d->ext == g->ext);
+	return (d->attr & g->attr) != 0;
+}
 
 static uint8_t gap_bit(enum case_engine e)
 {
 	return e == CENG_NATIVE ? GAP_NATIVE : e == CENG_QEMU ? GAP_QEMU : 0;
 }
 
-static const struct fuzz_gap *gap_find(const struct insn_desc *d, enum case_engine e, int cpl)
+static const struct fuzz_gap *gap_find_rep(const struct insn_desc *d, enum case_engine e,
+					    int cpl, bool rep)
 {
 	for (unsigned k = 0; k < sizeof(fuzz_gaps) / sizeof(fuzz_gaps[0]); k++) {
 		const struct fuzz_gap *g = &fuzz_gaps[k];
-		bool match = g->exec ? d->exec == g->exec : (d->attr & g->attr) != 0;
-		if (match && (g->engines & gap_bit(e)) && (!g->cpl0_only || cpl == 0))
+		if (gap_matches(g, d) && g->rep_only == rep && (g->engines & gap_bit(e)) && (!g->cpl0_only || cpl == 0))
 			return g;
 	}
 	return NULL;
+}
+
+static const struct fuzz_gap *gap_find(const struct insn_desc *d, enum case_engine e, int cpl)
+{
+	return gap_find_rep(d, e, cpl, false);
 }
 
 const char *fuzz_gap_reason(const struct insn_desc *d, enum case_engine e, int cpl)
@@ -102,20 +142,31 @@ const char *fuzz_gap_reason(const struct insn_desc *d, enum case_engine e, int c
 	return g ? g->why : NULL;
 }
 
-const char *fuzz_case_gap(const struct fuzz_case *fc, enum case_engine e, const char **mnemonic)
+/* The first instruction of fc's code with a gap for e: its offset, or -1. */
+static int gap_offset(const struct fuzz_case *fc, enum case_engine e, const struct fuzz_gap **gap)
 {
 	struct insn i;
 
 	for (unsigned at = 0; at < fc->code_len; at += i.len) {
 		if (decode_bytes(&i, fc->code32, fc->code + at, fc->code_len - at, fc->eip + at))
-			return NULL;
-		const struct fuzz_gap *g = gap_find(i.desc, e, fc->cpl);
-		if (g) {
-			*mnemonic = g->name;
-			return g->why;
-		}
+			return -1;
+		*gap = gap_find(i.desc, e, fc->cpl);
+		if (!*gap && (i.prefixes & P_REP))
+			*gap = gap_find_rep(i.desc, e, fc->cpl, true);
+		if (*gap)
+			return (int)at;
 	}
-	return NULL;
+	return -1;
+}
+
+const char *fuzz_case_gap(const struct fuzz_case *fc, enum case_engine e, const char **mnemonic)
+{
+	const struct fuzz_gap *g;
+
+	if (gap_offset(fc, e, &g) < 0)
+		return NULL;
+	*mnemonic = g->name;
+	return g->why;
 }
 
 /*
@@ -286,6 +337,15 @@ static void gen_segments(struct gen *g)
 
 static const uint8_t seg_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 
+/* F2/F3 would make it another instruction on some target engine. */
+static bool rep_is_gap(const struct gen *g, const struct insn_desc *d)
+{
+	for (int e = 0; e < CENG_COUNT; e++)
+		if (g->t->engine[e] && gap_find_rep(d, (enum case_engine)e, g->fc->cpl, true))
+			return true;
+	return false;
+}
+
 static unsigned gen_prefixes(struct gen *g, const struct insn_desc *d, uint8_t *out,
 			     bool *op16, bool *ad16)
 {
@@ -303,7 +363,8 @@ static unsigned gen_prefixes(struct gen *g, const struct insn_desc *d, uint8_t *
 	}
 	if (rng_chance(&g->r, 12))
 		out[n++] = seg_prefixes[rng_below(&g->r, 6)];
-	if (((d->attr & (A_REP | A_REPCC)) && rng_chance(&g->r, 60)) || rng_chance(&g->r, 2))
+	if (((d->attr & (A_REP | A_REPCC)) && rng_chance(&g->r, 60)) ||
+	    (rng_chance(&g->r, 2) && !rep_is_gap(g, d)))
 		out[n++] = rng_chance(&g->r, 50) ? 0xf3 : 0xf2;
 	if (((d->attr & A_LOCK) && rng_chance(&g->r, 25)) || rng_chance(&g->r, 2))
 		out[n++] = 0xf0;
@@ -539,6 +600,22 @@ static void gen_code_place(struct gen *g)
 	}
 }
 
+/*
+ * Rows with a gap are never picked, but prefixes and the decoder can still
+ * spell one (a WAIT before FNSTENV, bytes after a shorter decode): the
+ * code ends before it.
+ */
+static void gen_cut_gaps(struct gen *g)
+{
+	const struct fuzz_gap *gap;
+
+	for (int e = 0; e < CENG_COUNT; e++) {
+		int at = g->t->engine[e] ? gap_offset(g->fc, (enum case_engine)e, &gap) : -1;
+		if (at >= 0)
+			g->fc->code_len = (unsigned)at;
+	}
+}
+
 void fuzz_gen_case(const struct fuzz_target *t, uint64_t seed, uint64_t index,
 		   struct fuzz_case *fc)
 {
@@ -563,6 +640,7 @@ void fuzz_gen_case(const struct fuzz_target *t, uint64_t seed, uint64_t index,
 	gen_segments(&g);
 	for (unsigned k = 0; k < count && gen_append(&g, &rows[fc->cpl == 3]); k++)
 		;
+	gen_cut_gaps(&g);
 	snprintf(fc->note, sizeof(fc->note), "fuzz seed %llu case %llu",
 		 (unsigned long long)seed, (unsigned long long)index);
 }
