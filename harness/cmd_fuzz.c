@@ -364,19 +364,19 @@ static void tally_line(struct tally *t, char *line, bool quiet)
 }
 
 /* Read every worker's reports until all pipes close. */
-static void parent_collect(FILE **in, int jobs, const struct fuzz_opts *o, struct tally *t)
+static void parent_collect(FILE **in, unsigned jobs, const struct fuzz_opts *o, struct tally *t)
 {
 	char line[640];
-	int open_pipes = jobs;
+	unsigned open_pipes = jobs;
 	bool tty = isatty(2) && !o->quiet;
 
 	while (open_pipes) {
 		struct pollfd p[64];
-		for (int j = 0; j < jobs; j++)
+		for (unsigned j = 0; j < jobs && j < 64; j++)
 			p[j] = (struct pollfd){ in[j] ? fileno(in[j]) : -1, POLLIN, 0 };
-		if (poll(p, (nfds_t)jobs, 1000) < 0 && errno != EINTR)
+		if (poll(p, jobs < 64 ? jobs : 64, 1000) < 0 && errno != EINTR)
 			break;
-		for (int j = 0; j < jobs; j++) {
+		for (unsigned j = 0; j < jobs && j < 64; j++) {
 			if (!in[j] || !(p[j].revents & (POLLIN | POLLHUP)))
 				continue;
 			if (fgets(line, sizeof(line), in[j]))
@@ -428,7 +428,7 @@ static int fuzz_parent(const struct fuzz_opts *o)
 	clock_gettime(CLOCK_MONOTONIC, &t.start);
 	for (unsigned j = 0; j < o->jobs; j++)
 		pid[j] = fuzz_spawn(o, j, &in[j]);
-	parent_collect(in, (int)o->jobs, o, &t);
+	parent_collect(in, (unsigned)o->jobs, o, &t);
 	for (unsigned j = 0; j < o->jobs; j++) {
 		int status;
 		if (pid[j] < 0 || waitpid(pid[j], &status, 0) < 0 || !WIFEXITED(status) ||

@@ -231,11 +231,10 @@ static uint32_t gen_target(struct gen *g)
 	return p->lin + rng_below(&g->r, CASE_PAGE);
 }
 
-static void gen_bytes(struct gen *g, uint8_t *p, unsigned n, uint32_t v)
+static void gen_bytes(uint8_t *p, unsigned n, uint64_t v)
 {
 	for (unsigned k = 0; k < n; k++)
 		p[k] = (uint8_t)(v >> (8 * k));
-	(void)g;
 }
 
 /* ---- pages, registers, segments, flags ---- */
@@ -421,7 +420,7 @@ static unsigned gen_address(struct gen *g, uint8_t mod, uint8_t *rm, bool ad16, 
 	}
 	if (mod == 0 && *rm == (ad16 ? 6 : 5))
 		dsize = ad16 ? 2 : 4;
-	gen_bytes(g, out + n, dsize, gen_disp(g, mod == 0));
+	gen_bytes(out + n, dsize, gen_disp(g, mod == 0));
 	return n + dsize;
 }
 
@@ -481,7 +480,10 @@ static unsigned gen_encode(struct gen *g, const struct insn_desc *d, uint8_t *ou
 	for (int k = 0; k < 3; k++) {
 		enum operand_form f = d->operand[k];
 		unsigned sz = imm_size(f, op16, ad16);
-		gen_bytes(g, out + n, sz, gen_imm(g, d, f));
+		uint64_t v = gen_imm(g, d, f);
+		if (f == OPF_Ap) /* the selector after the offset */
+			v = (op16 ? v & 0xffff : v) | (uint64_t)(gen_value(&g->r) & 0xffff) << (op16 ? 16 : 32);
+		gen_bytes(out + n, sz, v);
 		n += sz;
 	}
 	return n;
