@@ -183,6 +183,29 @@ static void test_native_says_why_it_is_missing(void **state)
 	assert_non_null(strstr(why, "native engine not available: "));
 }
 
+/* The host CPU as the reference: where direct execution is linked in. */
+static void test_native_agrees_with_interp_on_plain_cases(void **state)
+{
+	static const char *const codes[] = { "01d8", "50", "a310005000", "0fafc3f7f3", "cd80" };
+	struct case_mask mask = { 0, 0 };
+	struct case_diff d;
+	char why[320];
+
+	(void)state;
+	if (!case_engine_available(runner, CENG_NATIVE, why, sizeof(why)))
+		skip();
+	for (unsigned k = 0; k < sizeof(codes) / sizeof(codes[0]); k++) {
+		make_case(codes[k]);
+		fc.gpr[EAX] = 0x12345;
+		fc.gpr[EBX] = 0x777;
+		case_run(runner, CENG_INTERP, &fc, &s1);
+		case_run(runner, CENG_NATIVE, &fc, &s2);
+		if (case_compare(&s1, &s2, &mask, &d))
+			fail_msg("code %s: %s differs (interp 0x%x, native 0x%x)", codes[k], d.what,
+				 d.a, d.b);
+	}
+}
+
 static int setup(void **state)
 {
 	char err[200];
@@ -211,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_int_n_from_ring3),
 		cmocka_unit_test(test_ring0_case_ends_with_ud_at_the_end_marker),
 		cmocka_unit_test(test_native_says_why_it_is_missing),
+		cmocka_unit_test(test_native_agrees_with_interp_on_plain_cases),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
