@@ -28,6 +28,7 @@
 #pragma weak de_exact
 
 #define CASE_BUDGET 100000u
+#define NATIVE_SLICES 4 /* de time slices before a case counts as an endless loop */
 _Static_assert(CASE_CR0 == (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM),
 	       "CASE_CR0 names these bits");
 const char *const case_engine_names[CENG_COUNT] = { "interp", "native", "qemu" };
@@ -312,6 +313,15 @@ static void run_native(struct case_runner *r, const struct fuzz_case *fc,
 	}
 	de_flush(&r->m);
 	why = de_run_user(&r->m, &ev);
+	/* a loop that never traps: a few more slices, then it is interp's endless loop too */
+	for (int slice = 1; why == DE_PREEMPTED && slice < NATIVE_SLICES; slice++)
+		why = de_run_user(&r->m, &ev);
+	if (why == DE_PREEMPTED) {
+		state_copy_common(out, r, fc);
+		out->end = CEND_BUDGET;
+		out->vector = -1;
+		return;
+	}
 	if (why == DE_EVENT)
 		state_from_event(out, r, fc, &ev);
 	else if (why == DE_NOT_EXACT)
