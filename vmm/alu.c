@@ -6,42 +6,9 @@
 #include "alu.h"
 #include "interp.h"
 
-/* INC and DEC keep CF. */
-uint32_t alu_inc(struct cpu *c, uint32_t v, int size)
-{
-	uint32_t cf = c->eflags & F_CF;
-	uint32_t r = flags_add(c, v, 1, 0, size);
-
-	c->eflags = (c->eflags & ~F_CF) | cf;
-	return r;
-}
-
-uint32_t alu_dec(struct cpu *c, uint32_t v, int size)
-{
-	uint32_t cf = c->eflags & F_CF;
-	uint32_t r = flags_sub(c, v, 1, 0, size);
-
-	c->eflags = (c->eflags & ~F_CF) | cf;
-	return r;
-}
-
 uint32_t alu_neg(struct cpu *c, uint32_t v, int size)
 {
 	return flags_sub(c, 0, v, 0, size);
-}
-
-static int64_t sign_extend(uint64_t v, int bits)
-{
-	return (int64_t)(v << (64 - bits)) >> (64 - bits);
-}
-
-/*
- * CF = OF = the product does not fit in its low half. Intel's undefined
- * ones: SF and PF of the low half, ZF and AF cleared.
- */
-static void mul_flags(struct cpu *c, uint32_t lo, bool overflow, int size)
-{
-	flags_set_arith(c, (flags_szp(lo, size) & ~F_ZF) | (overflow ? F_CF | F_OF : 0));
 }
 
 uint32_t alu_mul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
@@ -51,18 +18,7 @@ uint32_t alu_mul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
 	uint32_t lo = (uint32_t)p & mask;
 
 	*hi = (uint32_t)(p >> (size * 8)) & mask;
-	mul_flags(c, lo, *hi != 0, size);
-	return lo;
-}
-
-uint32_t alu_imul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
-{
-	int bits = size * 8;
-	int64_t p = sign_extend(a, bits) * sign_extend(b, bits);
-	uint32_t lo = (uint32_t)p & alu_mask(size);
-
-	*hi = (uint32_t)((uint64_t)p >> bits) & alu_mask(size);
-	mul_flags(c, lo, p != sign_extend(lo, bits), size);
+	alu_mul_flags(c, lo, *hi != 0, size);
 	return lo;
 }
 
@@ -88,15 +44,15 @@ bool alu_idiv(struct cpu *c, uint64_t dividend, uint32_t divisor, int size,
 	      uint32_t *quot, uint32_t *rem)
 {
 	int bits = size * 8;
-	int64_t n = sign_extend(dividend, 2 * bits);
-	int64_t d = sign_extend(divisor, bits);
+	int64_t n = alu_sign_extend(dividend, 2 * bits);
+	int64_t d = alu_sign_extend(divisor, bits);
 	int64_t q;
 
 	(void)c;
 	if (!d || (n == INT64_MIN && d == -1))
 		return false;
 	q = n / d;
-	if (q != sign_extend((uint64_t)q, bits))
+	if (q != alu_sign_extend((uint64_t)q, bits))
 		return false;
 	*quot = (uint32_t)q & alu_mask(size);
 	*rem = (uint32_t)(n % d) & alu_mask(size);

@@ -101,8 +101,25 @@ static inline bool cond_holds(const struct cpu *c, int cc)
 	return r ^ (cc & 1);
 }
 
-uint32_t alu_inc(struct cpu *c, uint32_t v, int size);
-uint32_t alu_dec(struct cpu *c, uint32_t v, int size);
+/* INC and DEC keep CF. */
+static inline uint32_t alu_inc(struct cpu *c, uint32_t v, int size)
+{
+	uint32_t cf = c->eflags & F_CF;
+	uint32_t r = flags_add(c, v, 1, 0, size);
+
+	c->eflags = (c->eflags & ~F_CF) | cf;
+	return r;
+}
+
+static inline uint32_t alu_dec(struct cpu *c, uint32_t v, int size)
+{
+	uint32_t cf = c->eflags & F_CF;
+	uint32_t r = flags_sub(c, v, 1, 0, size);
+
+	c->eflags = (c->eflags & ~F_CF) | cf;
+	return r;
+}
+
 uint32_t alu_neg(struct cpu *c, uint32_t v, int size);
 
 /*
@@ -134,7 +151,31 @@ uint32_t alu_shrd(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int
 
 /* Double-width product of size-byte operands: low half returned, high in *hi. */
 uint32_t alu_mul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi);
-uint32_t alu_imul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi);
+
+/*
+ * CF = OF = the product does not fit in its low half. Intel's undefined
+ * ones: SF and PF of the low half, ZF and AF cleared.
+ */
+static inline void alu_mul_flags(struct cpu *c, uint32_t lo, bool overflow, int size)
+{
+	flags_set_arith(c, (flags_szp(lo, size) & ~F_ZF) | (overflow ? F_CF | F_OF : 0));
+}
+
+static inline int64_t alu_sign_extend(uint64_t v, int bits)
+{
+	return (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
+
+static inline uint32_t alu_imul(struct cpu *c, uint32_t a, uint32_t b, int size, uint32_t *hi)
+{
+	int bits = size * 8;
+	int64_t p = alu_sign_extend(a, bits) * alu_sign_extend(b, bits);
+	uint32_t lo = (uint32_t)p & alu_mask(size);
+
+	*hi = (uint32_t)((uint64_t)p >> bits) & alu_mask(size);
+	alu_mul_flags(c, lo, p != alu_sign_extend(lo, bits), size);
+	return lo;
+}
 /*
  * Divide the 2*size-byte dividend by a size-byte divisor. Returns false
  * (nothing changed) when the CPU raises #DE: zero divisor or the quotient

@@ -110,10 +110,14 @@ void interp_prepare(struct insn *i)
 	}
 }
 
-/* A handler made for operands that are all registers and immediates: it cannot fault or leave. */
+/*
+ * A handler made for operands that are all registers and immediates: it
+ * cannot fault or leave. (A row with attribute checks runs
+ * interp_exec_checked, which is no such handler, whatever its operands.)
+ */
 static bool interp_quiet(const struct insn *i)
 {
-	if (i->exec == i->desc->exec)
+	if (i->exec == i->desc->exec || i->exec == interp_exec_checked)
 		return false;
 	for (int n = 0; n < 3; n++) {
 		uint8_t k = i->okind[n];
@@ -131,6 +135,21 @@ static uint32_t interp_flags_killed(const struct insn *i)
 	if (shift_specialize(i) && !(i->imm & 31))
 		return 0;
 	return i->desc->flags_written & F_ARITH;
+}
+
+/* The form of i that computes no flags, or NULL. */
+static insn_handler *interp_flagless(const struct insn *i)
+{
+	static insn_handler *(*const flagless[])(const struct insn *) = {
+		alu_flagless, shift_flagless, muldiv_flagless,
+	};
+
+	for (unsigned k = 0; k < sizeof(flagless) / sizeof(flagless[0]); k++) {
+		insn_handler *h = flagless[k](i);
+		if (h)
+			return h;
+	}
+	return NULL;
 }
 
 /*
@@ -155,10 +174,19 @@ void interp_elide_flags(struct insn *insns, unsigned n)
 			live = F_ARITH;
 			continue;
 		}
-		if (written && !(written & live) &&
-		    ((flagless = alu_flagless(i)) || (flagless = shift_flagless(i))))
+		if (written && !(written & live) && (flagless = interp_flagless(i)))
 			i->exec = flagless;
 		live = (live & ~interp_flags_killed(i)) | (i->desc->flags_read & F_ARITH);
+	}
+}
+
+void interp_mark_quiet(const struct insn *insns, unsigned n, uint8_t *quiet)
+{
+	unsigned run = 0;
+
+	for (unsigned k = n; k-- > 0;) {
+		run = interp_quiet(&insns[k]) ? run + 1 : 0;
+		quiet[k] = (uint8_t)run;
 	}
 }
 
@@ -314,7 +342,27 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 }
 
 /*
- * Run the n instructions of one decoded block. Leaves early when an
+ * A run of k quiet instructions (block_view.quiet): none of them faults,
+ * reads EIP or the clock, stores or stops the machine, so they run
+ * back to back and the bookkeeping is done once, as after the last one.
+ */
+static inline const struct insn *interp_run_quiet(struct machine *m, const struct insn *i,
+						  unsigned k)
+{
+	struct cpu *c = &m->cpu;
+	const struct insn *end = i + k;
+
+	do
+		i->exec(c, i);
+	while (++i < end);
+	m->icount += k;
+	c->insn_eip = end[-1].eip;
+	c->eip = end[-1].eip + end[-1].len;
+	return end;
+}
+
+/*
+ * Run the instructions of one decoded block. Leaves early when an
  * instruction changed EIP other than by falling through (a taken branch,
  * a REP iteration), when the machine must stop, or when a store hit a
  * page holding decoded code (the rest of the block may be stale). An
@@ -322,24 +370,28 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
  * Returns how many ran.
  */
 __attribute__((noinline)) /* its own frame: the loop's values stay in registers */
-static unsigned interp_block_exec(struct machine *m, const struct insn *insns, unsigned n,
-				  const bool *store_seen)
+static unsigned interp_block_exec(struct machine *m, const struct block_view *b)
 {
 	struct cpu *c = &m->cpu;
-	const struct insn *i = insns, *end = insns + n;
+	const struct insn *i = b->insns, *end = b->insns + b->n;
 
 	while (i < end) {
+		unsigned quiet = b->quiet[i - b->insns];
 		uint32_t next = i->eip + i->len;
 
+		if (quiet) {
+			i = interp_run_quiet(m, i, quiet);
+			continue;
+		}
 		c->insn_eip = i->eip;
 		c->eip = next;
 		i->exec(c, i);
 		i++;
 		m->icount++;
-		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *store_seen, 0))
+		if (__builtin_expect(c->eip != next || m->stop != STOP_NONE || *b->store_seen, 0))
 			break;
 	}
-	return (unsigned)(i - insns);
+	return (unsigned)(i - b->insns);
 }
 
 /*
@@ -359,7 +411,7 @@ static bool interp_run_block(struct machine *m, uint64_t budget)
 	if (!block_find(m, &b) || b.n > budget)
 		return false;
 	for (;;) {
-		ran = interp_block_exec(m, b.insns, b.n, b.store_seen);
+		ran = interp_block_exec(m, &b);
 		uint16_t last = b.insns[ran - 1].desc->attr;
 
 		budget -= ran;

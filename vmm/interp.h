@@ -173,11 +173,12 @@ insn_handler *muldiv_specialize(const struct insn *i);
 /*
  * A specialized handler whose operands are all registers and immediates
  * never faults and never ends a block early: interp_elide_flags relies on
- * it. alu_flagless and shift_flagless give such a form without its
- * flags, or NULL.
+ * it. alu_flagless, shift_flagless and muldiv_flagless give such a form
+ * without its flags, or NULL.
  */
 insn_handler *alu_flagless(const struct insn *i);
 insn_handler *shift_flagless(const struct insn *i);
+insn_handler *muldiv_flagless(const struct insn *i);
 
 /* ---- the stack (vmm/interp_stack.c): SS, with the stack size of SS.B ---- */
 void stack_push(struct cpu *c, int size, uint32_t v);  /* faults before ESP moves */

@@ -81,28 +81,36 @@ static uint32_t logic(struct cpu *c, uint32_t r, int size)
 
 ALU_BINARY_OPS(ALU_BINARY_FORMS)
 
-/* INC, DEC, NEG, NOT: one operand, read for write-back. */
+/* INC, DEC, NEG, NOT: one operand, read for write-back; flags go to `fl`. */
 #define ALU_UNARY_OPS(X) \
-	X(inc, alu_inc(c, v, size)) \
-	X(dec, alu_dec(c, v, size)) \
-	X(neg, alu_neg(c, v, size)) \
+	X(inc, alu_inc(fl, v, size)) \
+	X(dec, alu_dec(fl, v, size)) \
+	X(neg, alu_neg(fl, v, size)) \
 	X(not, ~v)
+
+/* A 32-bit register operand; with dead flags, as ALU_REG_FORM. */
+#define ALU_UNARY_REG_FORM(fname, expr, dead)                             \
+	static void fname(struct cpu *c, const struct insn *i)            \
+	{                                                                 \
+		struct cpu sink = { .eflags = 0 };                        \
+		struct cpu *fl = (dead) ? &sink : c;                      \
+		const int size = 4;                                       \
+		uint32_t v = c->gpr[i->oreg[0]];                          \
+		(void)sink, (void)fl, (void)size;                         \
+		c->gpr[i->oreg[0]] = (expr);                              \
+	}
 
 #define ALU_UNARY_FORMS(name, expr)                                       \
 	void op_##name(struct cpu *c, const struct insn *i)               \
 	{                                                                 \
+		struct cpu *fl = c;                                       \
 		int size = i->size;                                       \
 		uint32_t v = opnd_read_rmw(c, i, 0);                      \
-		(void)size;                                               \
+		(void)fl, (void)size;                                     \
 		opnd_write(c, i, 0, (expr));                              \
 	}                                                                 \
-	static void op_##name##_r32(struct cpu *c, const struct insn *i) \
-	{                                                                 \
-		const int size = 4;                                       \
-		uint32_t v = c->gpr[i->oreg[0]];                          \
-		(void)size;                                               \
-		c->gpr[i->oreg[0]] = (expr);                              \
-	}
+	ALU_UNARY_REG_FORM(op_##name##_r32, expr, 0)                      \
+	ALU_UNARY_REG_FORM(op_##name##_r32_nf, expr, 1)
 
 ALU_UNARY_OPS(ALU_UNARY_FORMS)
 
@@ -138,8 +146,12 @@ insn_handler *alu_flagless(const struct insn *i)
 {
 #define ALU_DEAD_ROWS(name, writes, expr) \
 	{ op_##name##_rr32, op_##name##_rr32_nf }, { op_##name##_ri32, op_##name##_ri32_nf },
-	static insn_handler *const forms[][2] = { ALU_BINARY_OPS(ALU_DEAD_ROWS) };
+#define ALU_DEAD_UNARY_ROWS(name, expr) { op_##name##_r32, op_##name##_r32_nf },
+	static insn_handler *const forms[][2] = {
+		ALU_BINARY_OPS(ALU_DEAD_ROWS) ALU_UNARY_OPS(ALU_DEAD_UNARY_ROWS)
+	};
 #undef ALU_DEAD_ROWS
+#undef ALU_DEAD_UNARY_ROWS
 
 	for (unsigned k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
 		if (forms[k][0] == i->exec)

@@ -57,12 +57,14 @@ struct block {
 	uint32_t link_gen;  /* next[] is good while this is the cache's link_gen */
 	struct block *next[2]; /* what followed: [0] falling through, [1] a branch */
 	struct insn *insns;
+	uint8_t *quiet;     /* interp_mark_quiet of insns */
 	uint8_t *bytes;     /* the code as decoded */
 };
 
 struct block_cache {
 	struct block table[BLOCK_TABLE];
 	struct insn insns[POOL_INSNS];
+	uint8_t quiet[POOL_INSNS];
 	uint8_t bytes[POOL_BYTES];
 	uint32_t insns_used, bytes_used;
 	uint32_t epoch;
@@ -213,8 +215,10 @@ static struct block *block_build(struct machine *m, struct block_cache *bc, uint
 	*b = (struct block){
 		.pa = pa, .eip = eip, .last = eip + nbytes - 1, .nbytes = (uint16_t)nbytes,
 		.n = (uint8_t)n, .code32 = code32, .epoch = bc->epoch,
-		.insns = &bc->insns[bc->insns_used], .bytes = &bc->bytes[bc->bytes_used],
+		.insns = &bc->insns[bc->insns_used], .quiet = &bc->quiet[bc->insns_used],
+		.bytes = &bc->bytes[bc->bytes_used],
 	};
+	interp_mark_quiet(b->insns, n, b->quiet);
 	memcpy(b->bytes, m->ram + pa, nbytes);
 	bc->insns_used += n;
 	bc->bytes_used += nbytes;
@@ -230,6 +234,7 @@ static void block_view_fill(struct block_cache *bc, struct block *b, struct bloc
 	bc->store_seen = false;
 	v->block = b;
 	v->insns = b->insns;
+	v->quiet = b->quiet;
 	v->n = b->n;
 	v->store_seen = &bc->store_seen;
 }

@@ -17,12 +17,15 @@ struct machine;
 struct block;
 
 /*
- * A decoded block: n instructions, in order, all inside one page, and the
- * flag a store into a page holding decoded code sets (block_find clears it).
+ * A decoded block: n instructions, in order, all inside one page; for
+ * each, how many quiet instructions start there (interp_mark_quiet); and
+ * the flag a store into a page holding decoded code sets (block_find
+ * clears it).
  */
 struct block_view {
 	struct block *block;
 	const struct insn *insns;
+	const uint8_t *quiet;
 	unsigned n;
 	const bool *store_seen;
 };
@@ -66,6 +69,13 @@ void block_tlb_changed(struct machine *m);
 void interp_prepare(struct insn *i);
 /* Then, for a whole block: drop flags no one can see (vmm/interp.c). */
 void interp_elide_flags(struct insn *insns, unsigned n);
+
+/*
+ * quiet[k] = how many instructions from insns[k] on are quiet: made at
+ * decode time for register and immediate operands, so they cannot fault,
+ * read EIP or the clock, store or stop the machine (vmm/interp.c).
+ */
+void interp_mark_quiet(const struct insn *insns, unsigned n, uint8_t *quiet);
 
 /* Free the cache (machine_free). */
 void block_cache_free(struct machine *m);

@@ -53,19 +53,31 @@ void op_imul3(struct cpu *c, const struct insn *i)
 	opnd_write(c, i, 0, alu_imul(c, a, b, i->size, &hi));
 }
 
-/* IMUL r32, r32 and IMUL r32, r32, imm with the operands resolved at decode time. */
-static void op_imul2_rr32(struct cpu *c, const struct insn *i)
+/*
+ * IMUL r32, r32 and IMUL r32, r32, imm with the operands resolved at
+ * decode time; with dead flags (interp_elide_flags) they go to a local
+ * CPU nothing reads, as in vmm/interp_alu.c.
+ */
+#define IMUL_REG_FORM(fname, a, b, dead)                             \
+	static void fname(struct cpu *c, const struct insn *i)       \
+	{                                                            \
+		struct cpu sink = { .eflags = 0 };                   \
+		uint32_t hi;                                         \
+		c->gpr[i->oreg[0]] = alu_imul((dead) ? &sink : c, (a), (b), 4, &hi); \
+	}
+
+IMUL_REG_FORM(op_imul2_rr32, c->gpr[i->oreg[0]], c->gpr[i->oreg[1]], 0)
+IMUL_REG_FORM(op_imul3_rri32, c->gpr[i->oreg[1]], i->imm, 0)
+IMUL_REG_FORM(op_imul2_rr32_nf, c->gpr[i->oreg[0]], c->gpr[i->oreg[1]], 1)
+IMUL_REG_FORM(op_imul3_rri32_nf, c->gpr[i->oreg[1]], i->imm, 1)
+
+insn_handler *muldiv_flagless(const struct insn *i)
 {
-	uint32_t hi;
-
-	c->gpr[i->oreg[0]] = alu_imul(c, c->gpr[i->oreg[0]], c->gpr[i->oreg[1]], 4, &hi);
-}
-
-static void op_imul3_rri32(struct cpu *c, const struct insn *i)
-{
-	uint32_t hi;
-
-	c->gpr[i->oreg[0]] = alu_imul(c, c->gpr[i->oreg[1]], i->imm, 4, &hi);
+	if (i->exec == op_imul2_rr32)
+		return op_imul2_rr32_nf;
+	if (i->exec == op_imul3_rri32)
+		return op_imul3_rri32_nf;
+	return 0;
 }
 
 insn_handler *muldiv_specialize(const struct insn *i)

@@ -126,6 +126,20 @@ static void flags_overwritten_later_in_the_block_are_still_exact_at_a_budget_sto
 	assert_int_equal(c->eflags & (F_CF | F_ZF), F_ZF);
 }
 
+static void flags_before_a_checked_instruction_that_faults_are_exact(void **state)
+{
+	(void)state;
+	/* nop (runs alone: the code page enters the TLB); then a block: add eax, 1
+	 * (CF, ZF); fld1 with CR0.TS (#NM, then a triple fault: no IDT); xor ebx,
+	 * ebx would overwrite the flags, but the fault shows them first. */
+	c->gpr[EAX] = 0xffffffffu;
+	c->cr0 |= CR0_TS;
+	assert_int_equal(run(BYTES(0x90, 0x83, 0xc0, 0x01, 0xd9, 0xe8, 0x31, 0xdb, 0xf4), 1000),
+			 STOP_SHUTDOWN);
+	assert_int_equal(m.icount, 2);
+	assert_int_equal(c->eflags & (F_CF | F_ZF), F_CF | F_ZF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +150,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_loop_of_chained_blocks_counts_every_instruction, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_fault_inside_a_block_leaves_the_count_at_the_faulting_instruction, setup, teardown),
 		cmocka_unit_test_setup_teardown(flags_overwritten_later_in_the_block_are_still_exact_at_a_budget_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(flags_before_a_checked_instruction_that_faults_are_exact, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
