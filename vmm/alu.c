@@ -231,6 +231,22 @@ uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size
 }
 
 /*
+ * Intel's ROL/ROR by an immediate count (C0/C1) whose masked value is not 1
+ * leave OF as it was (CF is still written); by CL, or by an immediate 1,
+ * they write OF by the one-bit formula. The other kinds do not care where
+ * the count came from.
+ */
+uint32_t alu_shift_imm(struct cpu *c, int kind, uint32_t v, unsigned count, int size)
+{
+	uint32_t of = c->eflags & F_OF;
+	uint32_t r = alu_shift(c, kind, v, count, size);
+
+	if ((kind == SH_ROL || kind == SH_ROR) && (count & 31) != 1)
+		c->eflags = (c->eflags & ~F_OF) | of;
+	return r;
+}
+
+/*
  * SHLD/SHRD shift the destination with bits of the source entering. A
  * 16-bit count above 16 (undefined) is Intel's: the 48-bit value
  * dst:src:dst is shifted. OF follows the one-bit formula on the original

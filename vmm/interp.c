@@ -129,11 +129,16 @@ static bool interp_quiet(const struct insn *i)
 	return true;
 }
 
-/* The arithmetic flags i surely writes: a shift by a count that masks to 0 writes none. */
+/*
+ * The arithmetic flags i surely writes: a shift by a count that masks to 0
+ * writes none, ROL/ROR by an immediate other than 1 no OF (alu_shift_imm).
+ */
 static uint32_t interp_flags_killed(const struct insn *i)
 {
 	if (shift_specialize(i) && !(i->imm & 31))
 		return 0;
+	if ((i->desc->exec == op_rol || i->desc->exec == op_ror) && (i->imm & 31) != 1)
+		return F_CF;
 	return i->desc->flags_written & F_ARITH;
 }
 

@@ -13,7 +13,10 @@ static void shift_exec(struct cpu *c, const struct insn *i, int kind)
 	uint32_t v = opnd_read_rmw(c, i, 0);
 	unsigned n = opnd_read(c, i, 1);
 
-	opnd_write(c, i, 0, alu_shift(c, kind, v, n, i->size));
+	if (i->desc->operand[1] == OPF_Ib)
+		opnd_write(c, i, 0, alu_shift_imm(c, kind, v, n, i->size));
+	else
+		opnd_write(c, i, 0, alu_shift(c, kind, v, n, i->size));
 }
 
 /* /4 SHL and its undocumented alias /6 SAL are the same operation (op_shl). */
@@ -30,7 +33,7 @@ static void shift_exec(struct cpu *c, const struct insn *i, int kind)
 	static void op_##name##_ri32(struct cpu *c, const struct insn *i) \
 	{                                                                \
 		uint32_t *r = &c->gpr[i->oreg[0]];                       \
-		*r = alu_shift(c, kind, *r, i->imm, 4);                  \
+		*r = alu_shift_imm(c, kind, *r, i->imm, 4);              \
 	}
 
 SHIFT_OPS(SHIFT_FORMS)

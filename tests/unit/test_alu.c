@@ -1,7 +1,7 @@
 /*
  * The arithmetic cores against the host CPU: shifts and rotates at every
- * masked count, SHLD/SHRD, MUL/IMUL, DIV/IDIV (#DE caught as SIGFPE),
- * BSF/BSR, the BT family and BSWAP natively in 64-bit mode; the BCD
+ * masked count, by CL and by an immediate, SHLD/SHRD, MUL/IMUL, DIV/IDIV
+ * (#DE caught as SIGFPE), BSF/BSR, the BT family and BSWAP natively in 64-bit mode; the BCD
  * adjustments, which 64-bit mode lacks, in a 32-bit compatibility-mode
  * code segment (selector 0x23) entered with a far jump.
  */
@@ -117,6 +117,53 @@ static void test_shifts_and_rotates_match_host_at_every_count(void **state)
 			for (uint32_t n = 0; n < 256; n++)
 				for (int r = 0; r < 100; r++)
 					check_shift(kind, k, operand(), n, flags_in());
+}
+
+/*
+ * ---- shifts and rotates by an immediate (C0/C1) ----
+ * The host is asked by code built at run time, one instruction per count:
+ * with an immediate, ROL/ROR treat OF otherwise than with CL.
+ */
+
+typedef uint32_t native_imm_fn(uint32_t a, uint64_t flags, uint64_t *flags_out);
+
+/* mov eax,edi; push rsi; popfq; [66] C0/C1 /kind ib; pushfq; pop qword [rdx]; ret */
+static native_imm_fn *native_shift_imm(uint8_t *code, int kind, int size, uint8_t n)
+{
+	uint8_t *p = code;
+
+	*p++ = 0x89, *p++ = 0xf8, *p++ = 0x56, *p++ = 0x9d;
+	if (size == 2)
+		*p++ = 0x66;
+	*p++ = size == 1 ? 0xc0 : 0xc1, *p++ = (uint8_t)(0xc0 | kind << 3), *p++ = n;
+	*p++ = 0x9c, *p++ = 0x8f, *p++ = 0x02, *p++ = 0xc3;
+	return (native_imm_fn *)(void *)code;
+}
+
+static void test_shifts_and_rotates_by_immediate_match_host(void **state)
+{
+	uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)state;
+	assert_true(code != MAP_FAILED);
+	for (int kind = 0; kind < 8; kind++)
+		for (int k = 0; k < 3; k++)
+			for (uint32_t n = 0; n < 256; n++) {
+				native_imm_fn *fn = native_shift_imm(code, kind, size_of(k), (uint8_t)n);
+
+				for (int r = 0; r < 20; r++) {
+					uint32_t v = operand(), fin = flags_in();
+					uint64_t nf;
+					struct cpu c = { .eflags = fin };
+					uint32_t want = fn(v, fin, &nf) & alu_mask(size_of(k));
+					uint32_t got = alu_shift_imm(&c, kind, v, n, size_of(k));
+
+					expect_same(shift_names[kind], size_of(k), v, n, fin, got, c.eflags,
+						    want, (uint32_t)nf);
+				}
+			}
+	munmap(code, 4096);
 }
 
 /* ---- SHLD / SHRD by CL ---- */
@@ -673,6 +720,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shifts_and_rotates_match_host_at_every_count),
+		cmocka_unit_test(test_shifts_and_rotates_by_immediate_match_host),
 		cmocka_unit_test(test_double_shifts_match_host_at_every_count),
 		cmocka_unit_test(test_mul_div_match_host),
 		cmocka_unit_test(test_two_operand_imul_matches_host),
