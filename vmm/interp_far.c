@@ -268,6 +268,18 @@ struct far_return {
 	bool outer;
 };
 
+/*
+ * CS:EIP of a return frame, in the order the hardware reads them (so the
+ * first fault, and CR2, are its): the selector, 2 bytes whatever the
+ * operand size, before EIP.
+ */
+static void far_read_frame(struct cpu *c, const struct far_stack *st, struct far_return *r,
+			   int size)
+{
+	r->sel = (uint16_t)far_stack_read(c, st, (uint32_t)size, 2);
+	r->eip = far_cut(size, far_stack_read(c, st, 0, size));
+}
+
 /* Read and check the outer SS:ESP of a return frame, then the EIP. */
 static void far_return_check(struct cpu *c, const struct far_stack *st, struct far_return *r,
 			     uint32_t outer_at, int size)
@@ -313,8 +325,7 @@ void op_ret_far(struct cpu *c, const struct insn *i)
 	struct far_return r;
 
 	far_stack_current(c, &st);
-	r.eip = far_cut(size, far_stack_read(c, &st, 0, size));
-	r.sel = (uint16_t)far_stack_read(c, &st, (uint32_t)size, size);
+	far_read_frame(c, &st, &r, size);
 	if (far_real(c)) {
 		far_go_real(c, r.sel, r.eip);
 		c->gpr[ESP] = far_stack_moved(&st, 2 * (uint32_t)size + release);
@@ -345,23 +356,23 @@ static uint32_t iret_flags_mask(const struct cpu *c, int size)
 /* Real mode: every flag but VM, VIF, VIP comes from the stack. */
 static void iret_real(struct cpu *c, struct far_stack *st, int size)
 {
-	uint32_t eip = far_stack_read(c, st, 0, size);
-	uint16_t sel = (uint16_t)far_stack_read(c, st, (uint32_t)size, size);
 	uint32_t fl = far_stack_read(c, st, 2 * (uint32_t)size, size);
+	struct far_return r;
 
-	far_go_real(c, sel, eip);
+	far_read_frame(c, st, &r, size);
+	far_go_real(c, r.sel, r.eip);
 	c->gpr[ESP] = far_stack_moved(st, 3 * (uint32_t)size);
 	flags_write(c, fl, size == 4 ? 0x00257fd5u : 0xffffu);
 }
 
+/* The hardware reads EFLAGS, the highest word of the frame, first. */
 static void iret_pm(struct cpu *c, struct far_stack *st, int size)
 {
 	struct far_return r;
 	uint32_t fl, mask;
 
-	r.eip = far_cut(size, far_stack_read(c, st, 0, size));
-	r.sel = (uint16_t)far_stack_read(c, st, (uint32_t)size, size);
 	fl = far_stack_read(c, st, 2 * (uint32_t)size, size);
+	far_read_frame(c, st, &r, size);
 	if (size == 4 && (fl & F_VM) && c->cpl == 0) {
 		machine_unsupported(c->m, "IRET to virtual-8086 mode: V86 mode not supported");
 		return;
