@@ -124,6 +124,30 @@ static unsigned mmu_kinds_allowed(const struct cpu *c, const struct walk *w)
 	       (unsigned)us << TLB_USER_READ | (unsigned)(us && rw && dirty) << TLB_USER_WRITE;
 }
 
+/* Remember that slot idx may hold entries now. */
+static void tlb_note_used(struct tlb *t, unsigned idx)
+{
+	for (int k = 0; k < TLB_KINDS; k++)
+		if (t->e[k][idx].tag)
+			return; /* listed when its first entry came */
+	if (t->nused < TLB_USED_MAX)
+		t->used[t->nused++] = (uint16_t)idx;
+	else
+		t->used_all = true;
+}
+
+/* The slots a flush must visit: the listed ones, or all (*n = TLB_SIZE, list NULL). */
+static const uint16_t *tlb_slots(const struct tlb *t, unsigned *n)
+{
+	*n = t->used_all ? TLB_SIZE : t->nused;
+	return t->used_all ? NULL : t->used;
+}
+
+static unsigned tlb_slot(const uint16_t *list, unsigned k)
+{
+	return list ? list[k] : k;
+}
+
 static void mmu_insert(struct cpu *c, uint32_t lin, const struct walk *w, unsigned kinds)
 {
 	struct tlb *t = &c->m->tlb;
@@ -135,6 +159,7 @@ static void mmu_insert(struct cpu *c, uint32_t lin, const struct walk *w, unsign
 		.pa = w->pa | (global ? TLB_GLOBAL : 0) | (w->large ? TLB_LARGE : 0),
 		.host = host,
 	};
+	tlb_note_used(t, (lin >> 12) & (TLB_SIZE - 1));
 	for (int k = 0; k < TLB_KINDS; k++) {
 		if (!(kinds & (1u << k)))
 			continue;
@@ -150,9 +175,12 @@ void tlb_protect_page(struct tlb *t, uint32_t pa)
 {
 	static const enum tlb_kind writes[] = { TLB_SUP_WRITE, TLB_USER_WRITE };
 
+	unsigned n;
+	const uint16_t *list = tlb_slots(t, &n);
+
 	for (unsigned k = 0; k < 2; k++)
-		for (unsigned i = 0; i < TLB_SIZE; i++) {
-			struct tlb_entry *e = &t->e[writes[k]][i];
+		for (unsigned s = 0; s < n; s++) {
+			struct tlb_entry *e = &t->e[writes[k]][tlb_slot(list, s)];
 			if ((e->tag & TLB_VALID) && ((e->pa ^ pa) & TLB_PAGE_MASK) == 0)
 				e->tag |= TLB_NOHOST;
 		}
@@ -198,23 +226,37 @@ void tlb_flush_all(struct cpu *c, bool include_global)
 	struct tlb *t = &c->m->tlb;
 	block_tlb_changed(c->m);
 	tlb_log_flush(t, TLB_FLUSH_ALL);
-	if (include_global) {
-		memset(t->e, 0, sizeof t->e);
-		t->has_large = false;
-		return;
+	unsigned n, kept = 0;
+	const uint16_t *list = tlb_slots(t, &n);
+
+	for (unsigned s = 0; s < n; s++) {
+		unsigned i = tlb_slot(list, s), global = 0;
+
+		for (int k = 0; k < TLB_KINDS; k++) {
+			struct tlb_entry *e = &t->e[k][i];
+
+			if (include_global || !(e->pa & TLB_GLOBAL))
+				e->tag = 0;
+			global |= e->tag;
+		}
+		if (global && kept < TLB_USED_MAX)
+			t->used[kept++] = (uint16_t)i;
 	}
-	for (int k = 0; k < TLB_KINDS; k++)
-		for (unsigned i = 0; i < TLB_SIZE; i++)
-			if (!(t->e[k][i].pa & TLB_GLOBAL))
-				t->e[k][i].tag = 0;
+	t->used_all = kept == TLB_USED_MAX;
+	t->nused = kept;
+	if (include_global)
+		t->has_large = false;
 }
 
 /* INVLPG of any address in a 4 MiB page drops the whole page. */
 static void tlb_flush_large(struct tlb *t, uint32_t lin)
 {
+	unsigned n;
+	const uint16_t *list = tlb_slots(t, &n);
+
 	for (int k = 0; k < TLB_KINDS; k++)
-		for (unsigned i = 0; i < TLB_SIZE; i++) {
-			struct tlb_entry *e = &t->e[k][i];
+		for (unsigned s = 0; s < n; s++) {
+			struct tlb_entry *e = &t->e[k][tlb_slot(list, s)];
 			if ((e->pa & TLB_LARGE) && (e->tag >> 22) == (lin >> 22))
 				e->tag = 0;
 		}

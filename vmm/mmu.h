@@ -14,7 +14,7 @@
 
 #include "mem.h"
 
-#define TLB_BITS 8
+#define TLB_BITS 12
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_PAGE_MASK 0xfffff000u
 
@@ -45,9 +45,18 @@ struct tlb_entry {
 #define TLB_FLUSH_LARGE 1u
 #define TLB_FLUSH_ALL 2u
 
+/*
+ * Flushes visit only the slots filled since the last full clear: their
+ * indices, up to TLB_USED_MAX, then `used_all` (every slot is visited).
+ */
+#define TLB_USED_MAX 512
+
 /* All-zero is an empty TLB. */
 struct tlb {
 	struct tlb_entry e[TLB_KINDS][TLB_SIZE];
+	uint16_t used[TLB_USED_MAX];
+	unsigned nused;
+	bool used_all;
 	bool has_large;  /* some entry came from a 4 MiB page */
 	uint32_t epoch;  /* flushes so far */
 	uint32_t flushed[TLB_FLUSH_LOG];

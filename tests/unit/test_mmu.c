@@ -264,6 +264,42 @@ static void test_global_pages_survive_cr3_load_with_pge(void **state)
 	EXPECT_RAISE(EXC_PF, 0, mem_read32(c, SR_DS, 0x00400000));
 }
 
+/* Read the first word of the page at lin, expecting a not-present #PF or none. */
+static void expect_read(uint32_t lin, bool faults)
+{
+	if (faults)
+		EXPECT_RAISE(EXC_PF, 0, mem_read32(c, SR_DS, lin));
+	else
+		NO_RAISE(mem_read32(c, SR_DS, lin));
+}
+
+/* Fill `fills` pages, odd ones not global, unmap them all, flush: only globals stay. */
+static void fill_unmap_and_flush(unsigned fills)
+{
+	for (uint32_t p = 0; p < fills; p++)
+		map4k(0x00400000 + p * 0x1000, 0x400000 + p * 0x1000, RW, RW | (p & 1 ? 0 : G));
+	for (uint32_t p = 0; p < fills; p++)
+		expect_read(0x00400000 + p * 0x1000, false);
+	for (uint32_t p = 0; p < fills; p++)
+		set_pte(0x00400000 + p * 0x1000, 0);
+	tlb_flush_all(c, false);
+	for (uint32_t p = 0; p < fills; p++)
+		expect_read(0x00400000 + p * 0x1000, p & 1);
+	tlb_flush_all(c, true);
+	for (uint32_t p = 0; p < fills; p += 2)
+		expect_read(0x00400000 + p * 0x1000, true);
+}
+
+/* Flushes visit only the filled slots while few are; with more, every one. */
+static void test_flushes_drop_every_entry_however_many_were_filled(void **state)
+{
+	(void)state;
+	c->cr4 = CR4_PGE;
+	fill_unmap_and_flush(2);
+	fill_unmap_and_flush(1024);
+	fill_unmap_and_flush(3);
+}
+
 static void test_g_bit_without_cr4_pge_is_not_global(void **state)
 {
 	(void)state;
@@ -573,6 +609,7 @@ int main(void)
 		T(test_first_write_through_clean_cached_page_sets_dirty),
 		T(test_tlb_keeps_stale_entry_until_invlpg),
 		T(test_global_pages_survive_cr3_load_with_pge),
+		T(test_flushes_drop_every_entry_however_many_were_filled),
 		T(test_g_bit_without_cr4_pge_is_not_global),
 		T(test_invlpg_drops_whole_4m_page),
 		T(test_page_tables_outside_ram_read_all_ones),
