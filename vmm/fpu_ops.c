@@ -181,10 +181,18 @@ static struct fpu_format fpu_guest_format(const struct cpu *c, const struct insn
 
 static const struct fpu_format fpu_host_format = { .op32 = true, .real = false };
 
-/* An image is aligned like its slots (the byte-string access checks no alignment). */
-static void fpu_image_align(struct cpu *c, const struct insn *i, bool write)
+/*
+ * The hardware touches an image in this order: its first slot (so its
+ * alignment check and faults come first), then its last byte, then the
+ * rest. A fault on the image's second page therefore names its last byte
+ * (CR2), and nothing is stored before it.
+ */
+static void fpu_image_check(struct cpu *c, const struct insn *i, unsigned size, bool write)
 {
-	fpu_mem_check(c, i->seg, insn_ea(c, i), i->opsize, write);
+	uint32_t ea = insn_ea(c, i);
+
+	fpu_mem_check(c, i->seg, ea, i->opsize, write);
+	fpu_mem_check(c, i->seg, ea + size - 1, 1, write);
 }
 
 static void fpu_take_pointers(struct fpu *f, const struct fpu *from)
@@ -203,7 +211,7 @@ void op_fnstenv(struct cpu *c, const struct insn *i)
 	uint8_t img[FPU_SAVE_SIZE];
 
 	fpu_env_encode(&c->fpu, fmt, img);
-	fpu_image_align(c, i, true);
+	fpu_image_check(c, i, fpu_env_size(fmt), true);
 	mem_write_bytes(c, i->seg, insn_ea(c, i), img, fpu_env_size(fmt));
 	fpu_exec(&c->fpu, 0xd9, 6 << 3, img, &c->eflags);
 }
@@ -214,7 +222,7 @@ void op_fnsave(struct cpu *c, const struct insn *i)
 	uint8_t img[FPU_SAVE_SIZE];
 
 	fpu_save_encode(&c->fpu, fmt, img);
-	fpu_image_align(c, i, true);
+	fpu_image_check(c, i, fpu_env_size(fmt) + 80, true);
 	mem_write_bytes(c, i->seg, insn_ea(c, i), img, fpu_env_size(fmt) + 80);
 	fpu_init(&c->fpu);
 }
@@ -231,7 +239,7 @@ static void fpu_load_image(struct cpu *c, const struct insn *i, uint8_t opcode, 
 	struct fpu loaded = c->fpu;
 
 	fpu_wait(c);
-	fpu_image_align(c, i, false);
+	fpu_image_check(c, i, size, false);
 	mem_read_bytes(c, i->seg, insn_ea(c, i), img, size);
 	if (opcode == 0xdd) {
 		fpu_save_decode(&loaded, fmt, img);
