@@ -64,18 +64,21 @@ static bool str_begin(const struct cpu *c, const struct insn *i)
 
 /*
  * After an iteration: count down and, if the repetition goes on, point
- * EIP back at the instruction. `cond_done` is the REPE/REPNE exit test.
+ * EIP back at the instruction and return true. `cond_done` is the
+ * REPE/REPNE exit test.
  */
-static void str_end(struct cpu *c, const struct insn *i, bool cond_done)
+static bool str_end(struct cpu *c, const struct insn *i, bool cond_done)
 {
 	uint32_t count;
 
 	if (!str_rep(i))
-		return;
+		return false;
 	count = (c->gpr[ECX] - 1) & adsize_mask(i);
 	reg_write(c, ECX, i->adsize, count);
-	if (count != 0 && !cond_done)
-		c->eip = i->eip;
+	if (count == 0 || cond_done)
+		return false;
+	c->eip = i->eip;
+	return true;
 }
 
 /* REPE stops on ZF=0, REPNE on ZF=1 (CMPS and SCAS only). */
@@ -102,6 +105,22 @@ void op_movs(struct cpu *c, const struct insn *i)
 	str_end(c, i, false);
 }
 
+/*
+ * The comparison's flags decide whether REPE/REPNE go on, but Intel
+ * commits them only with the iteration that ends the instruction: between
+ * iterations (a single-step trap, a fault in a later one) EFLAGS are as
+ * they were before it.
+ */
+static void str_compare(struct cpu *c, const struct insn *i, uint32_t a, uint32_t b, int s)
+{
+	uint32_t before = c->eflags;
+
+	flags_sub(c, a, b, 0, s);
+	if (str_end(c, i, str_cond_done(c, i)))
+		c->eflags = before;
+}
+
+/* The host reads ES:[eDI] first: its fault (limit, page) wins over DS:[eSI]'s. */
 void op_cmps(struct cpu *c, const struct insn *i)
 {
 	int s = str_size(i);
@@ -109,12 +128,11 @@ void op_cmps(struct cpu *c, const struct insn *i)
 
 	if (!str_begin(c, i))
 		return;
-	a = mem_read(c, str_src_seg(i), str_off(c, i, ESI), s);
 	b = mem_read(c, SR_ES, str_off(c, i, EDI), s);
-	flags_sub(c, a, b, 0, s);
+	a = mem_read(c, str_src_seg(i), str_off(c, i, ESI), s);
 	str_advance(c, i, ESI);
 	str_advance(c, i, EDI);
-	str_end(c, i, str_cond_done(c, i));
+	str_compare(c, i, a, b, s);
 }
 
 void op_stos(struct cpu *c, const struct insn *i)
@@ -148,9 +166,8 @@ void op_scas(struct cpu *c, const struct insn *i)
 	if (!str_begin(c, i))
 		return;
 	b = mem_read(c, SR_ES, str_off(c, i, EDI), s);
-	flags_sub(c, reg_read(c, EAX, s), b, 0, s);
 	str_advance(c, i, EDI);
-	str_end(c, i, str_cond_done(c, i));
+	str_compare(c, i, reg_read(c, EAX, s), b, s);
 }
 
 /* INS: the destination is probed before the port is read (a read may have effects). */

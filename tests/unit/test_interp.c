@@ -152,6 +152,25 @@ static void repne_scasb_stops_at_the_match(void **state)
 	assert_true(c->eflags & F_ZF);
 }
 
+/* Intel commits CMPS/SCAS flags only with the iteration that ends a REPE/REPNE. */
+static void repne_scasb_keeps_flags_between_iterations(void **state)
+{
+	(void)state;
+	memcpy(m.ram + 0x30000, "abcd", 4);
+	memcpy(m.ram + CODE, (const uint8_t[]){ 0xf2, 0xae, 0xf4 }, 3); /* repne scasb; hlt */
+	c->gpr[EDI] = 0x30000;
+	c->gpr[ECX] = 100;
+	c->gpr[EAX] = 'c';
+	c->eflags = F_FIXED1 | F_CF | F_SF;
+	c->eip = CODE;
+	assert_int_equal(engine_interp.run(&m, 2), STOP_BUDGET);
+	assert_int_equal(c->gpr[ECX], 98);
+	assert_int_equal(c->eflags, F_FIXED1 | F_CF | F_SF);
+	assert_int_equal(engine_interp.run(&m, 1), STOP_BUDGET);
+	assert_int_equal(c->eip, CODE + 2);
+	assert_int_equal(c->eflags & F_ARITH, F_ZF | F_PF);
+}
+
 static void popf_at_cpl3_keeps_if_and_iopl(void **state)
 {
 	(void)state;
@@ -207,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(enter_with_nesting_copies_frame_pointers, setup, teardown),
 		cmocka_unit_test_setup_teardown(rep_movsb_copies_and_counts_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(repne_scasb_stops_at_the_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(repne_scasb_keeps_flags_between_iterations, setup, teardown),
 		cmocka_unit_test_setup_teardown(popf_at_cpl3_keeps_if_and_iopl, setup, teardown),
 		cmocka_unit_test_setup_teardown(ud2_without_an_idt_shuts_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(compute_loop_speed, setup, teardown),
