@@ -29,11 +29,13 @@
 #define SIGSYS_USER_DISPATCH 2 /* si_code of a syscall-user-dispatch SIGSYS */
 
 /*
- * EFLAGS bits the guest's native code owns: what sigreturn lets the stub
- * set and what CPL 3 code changes by itself. IF and IOPL stay the host's
- * (PUSHF shows them: the paper's non-virtualizable flag reads).
+ * EFLAGS bits the guest's native code owns: what CPL 3 code changes by
+ * itself (POPF). sigreturn sets the arithmetic flags, DF, TF and AC from
+ * the frame and takes NT and ID from the stub's own RFLAGS, which the
+ * stub sets last (de_set_nt_id). IF and IOPL stay the host's (PUSHF shows
+ * them: the paper's non-virtualizable flag reads).
  */
-#define DE_NATIVE_FLAGS (F_ARITH | F_DF | F_TF | F_AC)
+#define DE_NATIVE_FLAGS (F_ARITH | F_DF | F_TF | F_AC | F_NT | F_ID)
 
 /* How a hardware trap number becomes a guest event. */
 enum de_how { HOW_INTERP, HOW_FAULT, HOW_TRAP, HOW_SOFT, HOW_PF, HOW_GP };
@@ -54,8 +56,7 @@ static const char *const sreg_names[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
  * The paper's rule, for this host: CPL 3 in protected mode, not V86,
  * nothing pending or held off, no single step (interp steps exactly),
  * IOPL < 3 (else POPF and IRET would change IF, and CLI/STI/IN/OUT would
- * succeed, where the host's IOPL 0 behaves otherwise), NT clear
- * (sigreturn cannot set it), AC only where the guest's CR0.AM lets it
+ * succeed, where the host's IOPL 0 behaves otherwise), AC only where the guest's CR0.AM lets it
  * fault as the host's does, and no CR0.TS/EM (x87 code would run without
  * #NM). IF may be clear: no interrupt could arrive natively anyway.
  */
@@ -67,7 +68,7 @@ bool de_exact(const struct cpu *c)
 		return false;
 	if (c->int_shadow || c->pending.nmi || (c->pending.irq_line && (fl & F_IF)))
 		return false;
-	if (IOPL(fl) == 3 || (fl & (F_TF | F_NT)) || c->exc.vector >= 0)
+	if (IOPL(fl) == 3 || (fl & F_TF) || c->exc.vector >= 0)
 		return false;
 	if ((fl & F_AC) && !(c->cr0 & CR0_AM))
 		return false;

@@ -53,6 +53,22 @@ de_read_data_segs:
 	ret
 	.size de_read_data_segs, .-de_read_data_segs
 
+/*
+ * void de_set_nt_id(uint64_t bits): NT and ID of the stub's own RFLAGS
+ * become `bits`. rt_sigreturn takes every flag it does not let the frame
+ * set (NT and ID among them) from the caller's RFLAGS, so this is how
+ * the guest gets its own NT and ID back.
+ */
+	.globl de_set_nt_id
+	.type de_set_nt_id, @function
+de_set_nt_id:
+	pushfq
+	andq $~0x204000, (%rsp)
+	orq %rdi, (%rsp)
+	popfq
+	ret
+	.size de_set_nt_id, .-de_set_nt_id
+
 /* void de_copy(void *dst, const void *src, uint64_t n) */
 	.globl de_copy
 	.type de_copy, @function

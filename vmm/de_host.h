@@ -109,6 +109,8 @@ long de_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void de_load_data_segs(const uint16_t sel[6]);
 /* Read DS, ES, FS, GS into sel[] (enum sreg order; CS and SS untouched). */
 void de_read_data_segs(uint16_t sel[6]);
+/* NT and ID (bits 14, 21) of the stub's RFLAGS: what the guest gets at sigreturn. */
+void de_set_nt_id(uint64_t bits);
 /* Byte copy that no sanitizer or libc intercepts. */
 void de_copy(void *dst, const void *src, uint64_t n);
 

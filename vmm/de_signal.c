@@ -162,6 +162,7 @@ STUB static void stub_resume(struct de_shared *sh, ucontext_t *uc)
 	uc->uc_flags |= UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 	stub_load_fpu(sh, uc);
 	de_load_data_segs(sh->regs.sel);
+	de_set_nt_id(sh->regs.eflags & 0x204000u);
 }
 
 /*
