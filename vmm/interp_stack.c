@@ -2,10 +2,12 @@
  * The stack instructions of the reference interpreter: PUSH/POP in all
  * their forms, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE. The stack is SS with
  * the stack size of SS.B (SP or ESP); every access that can fault is made
- * before ESP or any register moves, as the hardware leaves them.
+ * before ESP or any register moves, as the hardware leaves them -- except
+ * where this Intel host itself changes state before a fault (POPA).
  */
 #include "interp.h"
 #include "mem.h"
+#include "seg.h"
 
 static uint32_t stack_mask(const struct cpu *c)
 {
@@ -117,18 +119,27 @@ void op_pusha(struct cpu *c, const struct insn *i)
 	c->gpr[ESP] = stack_moved(c, -(uint32_t)(8 * s));
 }
 
-/* POPA: the saved ESP slot is skipped. */
+/*
+ * POPA, as the host does it: the ends of the frame are checked against
+ * SS's limit (#SS(0) before anything changes), then the slots are read
+ * from the lowest address up (EDI first), each register written as it is
+ * read; the saved ESP slot is read and dropped. A page fault part-way
+ * leaves the registers below it loaded and ESP unchanged.
+ */
 void op_popa(struct cpu *c, const struct insn *i)
 {
-	int s = i->opsize, r;
-	uint32_t v[8];
+	int s = i->opsize;
 
-	for (r = 0; r < 8; r++)
-		v[r] = stack_peek(c, s, (uint32_t)(s * (7 - r)));
-	c->gpr[ESP] = stack_moved(c, 8 * s);
-	for (r = 0; r < 8; r++)
+	if (!seg_access_ok(c, SR_SS, stack_top(c, 0), s, ACC_READ) ||
+	    !seg_access_ok(c, SR_SS, stack_top(c, (uint32_t)(7 * s)), s, ACC_READ))
+		cpu_raise(c, EXC_SS, 0);
+	for (int r = EDI; r >= EAX; r--) {
+		uint32_t v = stack_peek(c, s, (uint32_t)(s * (7 - r)));
+
 		if (r != ESP)
-			reg_write(c, r, s, v[r]);
+			reg_write(c, r, s, v);
+	}
+	c->gpr[ESP] = stack_moved(c, 8 * s);
 }
 
 /* PUSHF: the image has VM and RF clear. */
