@@ -3,7 +3,7 @@
  * their forms, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE. The stack is SS with
  * the stack size of SS.B (SP or ESP); every access that can fault is made
  * before ESP or any register moves, as the hardware leaves them -- except
- * where this Intel host itself changes state before a fault (POPA).
+ * where this Intel host itself changes state before a fault (POPA, ENTER).
  */
 #include "interp.h"
 #include "mem.h"
@@ -14,12 +14,18 @@ static uint32_t stack_mask(const struct cpu *c)
 	return cpu_stack32(c) ? 0xffffffffu : 0xffffu;
 }
 
+/* A stack pointer moved by delta within the stack size, the bits above it kept. */
+static uint32_t stack_step(const struct cpu *c, uint32_t v, uint32_t delta)
+{
+	uint32_t mask = stack_mask(c);
+
+	return (v & ~mask) | ((v + delta) & mask);
+}
+
 /* ESP after moving it by delta, with only SP changing on a 16-bit stack. */
 static uint32_t stack_moved(const struct cpu *c, uint32_t delta)
 {
-	uint32_t mask = stack_mask(c), esp = c->gpr[ESP];
-
-	return (esp & ~mask) | ((esp + delta) & mask);
+	return stack_step(c, c->gpr[ESP], delta);
 }
 
 static uint32_t stack_top(const struct cpu *c, uint32_t offset)
@@ -171,34 +177,33 @@ void op_popf(struct cpu *c, const struct insn *i)
 }
 
 /*
- * ENTER size, level (SDM Vol. 2): push the frame pointer, copy level-1
- * outer frame pointers from [EBP], push the new frame pointer, then
- * allocate. Everything is read and probed first, so a fault leaves ESP,
- * EBP and the stack as they were.
+ * ENTER size, level (SDM Vol. 2), in the host's order: push EBP, then for
+ * each of level-1 outer frames read [EBP-k*s] and push it, push the new
+ * frame pointer, probe the final ESP like a write, and only then move ESP
+ * and EBP. A fault part-way keeps the stores made before it, with ESP and
+ * EBP unchanged. EBP gets the frame pointer at the operand size (a 16-bit
+ * ENTER sets BP only), whatever the stack size.
  */
 void op_enter(struct cpu *c, const struct insn *i)
 {
-	int s = i->opsize, level = i->imm2 & 31, k, n = 0;
-	uint32_t mask = stack_mask(c), words[33];
-	uint32_t ebp = c->gpr[EBP], frame, esp;
+	int s = i->opsize, level = i->imm2 & 31;
+	uint32_t mask = stack_mask(c), ebp = c->gpr[EBP];
+	uint32_t frame = stack_moved(c, -(uint32_t)s), slot = frame, esp;
 
-	words[n++] = ebp;
-	for (k = 1; k < level; k++) {
-		ebp = (ebp & ~mask) | ((ebp - s) & mask);
-		words[n++] = mem_read(c, SR_SS, ebp & mask, s);
+	mem_write(c, SR_SS, frame & mask, s, ebp);
+	for (int k = 1; k < level; k++) {
+		ebp = stack_step(c, ebp, -(uint32_t)s);
+		slot = stack_step(c, slot, -(uint32_t)s);
+		mem_write(c, SR_SS, slot & mask, s, mem_read(c, SR_SS, ebp & mask, s));
 	}
-	frame = stack_moved(c, -(uint32_t)s);
-	if (level > 0)
-		words[n++] = frame;
-	for (k = 0; k < n; k++)
-		mem_check_write(c, SR_SS, stack_top(c, -(uint32_t)(s * (k + 1))), s);
-	esp = (frame & ~mask) | ((frame - s * (n - 1) - (i->imm & 0xffff)) & mask);
-	/* The final stack pointer is probed like a write (as Intel CPUs do). */
+	if (level > 0) {
+		slot = stack_step(c, slot, -(uint32_t)s);
+		mem_write(c, SR_SS, slot & mask, s, frame);
+	}
+	esp = stack_step(c, slot, -(i->imm & 0xffff));
 	mem_check_write(c, SR_SS, esp & mask, s);
-	for (k = 0; k < n; k++)
-		mem_write(c, SR_SS, stack_top(c, -(uint32_t)(s * (k + 1))), s, words[k]);
 	c->gpr[ESP] = esp;
-	reg_write(c, EBP, mask == 0xffff ? 2 : 4, frame);
+	reg_write(c, EBP, s, frame);
 }
 
 /* LEAVE: ESP from EBP, then pop EBP; the pop faults before either changes. */
