@@ -22,11 +22,14 @@
 #include "de_host.h"
 #include "exception.h"
 #include "interp.h"
+#include "mem.h"
+#include "seg.h"
 #include "timer.h"
 
 #define DR6_BS 0x4000u
 #define DE_USER_CHUNK 256
 #define SIGSYS_USER_DISPATCH 2 /* si_code of a syscall-user-dispatch SIGSYS */
+#define SIGTRAP_TRACE 2 /* si_code of a single-step SIGTRAP (TRAP_TRACE) */
 
 /*
  * EFLAGS bits the guest's native code owns: what CPL 3 code changes by
@@ -223,6 +226,83 @@ static enum de_exit de_event_soft(struct de_event *ev, int vector, unsigned len)
 	return DE_EVENT;
 }
 
+enum de_gate { GATE_OK, GATE_FAULT, GATE_UNREAD };
+
+static enum de_gate de_gate_fault(struct de_event *ev, int vector, uint32_t err)
+{
+	*ev = (struct de_event){ .vector = vector, .err = err };
+	return GATE_FAULT;
+}
+
+/* The IDT entry, read as delivery reads it; false if that read faults. */
+static bool de_gate_read(struct cpu *c, uint32_t at, struct desc *d)
+{
+	jmp_buf env;
+	jmp_buf *outer = c->exc_jmp;
+	volatile bool read = false;
+
+	c->exc_jmp = &env;
+	if (!setjmp(env)) {
+		d->lo = lin_read(c, c->idtr.base + at, 4, true);
+		d->hi = lin_read(c, c->idtr.base + at + 4, 4, true);
+		read = true;
+	}
+	c->exc_jmp = outer;
+	c->exc.vector = -1;
+	return read;
+}
+
+/*
+ * The host delivered a software interrupt through its own IDT; the guest's
+ * decides. Delivery's gate checks in its order: IDT limit, gate type, the
+ * gate's DPL for INT n/INT3/INTO (`soft`; INT1 has none and counts as
+ * external), present. GATE_FAULT: *ev is the #GP/#NP fault at the
+ * instruction; GATE_UNREAD: reading the gate faults (interp delivers).
+ */
+static enum de_gate de_gate_check(struct cpu *c, int vector, bool soft, struct de_event *ev)
+{
+	uint32_t at = (uint32_t)vector * 8, err = at + 2 + !soft;
+	struct desc d;
+	unsigned kind;
+
+	if (at + 7 > c->idtr.limit)
+		return de_gate_fault(ev, EXC_GP, err);
+	if (!de_gate_read(c, at, &d))
+		return GATE_UNREAD;
+	kind = desc_kind(&d);
+	if (kind != SYS_TASK && kind != SYS_INT16 && kind != SYS_TRAP16 && kind != SYS_INT32 &&
+	    kind != SYS_TRAP32)
+		return de_gate_fault(ev, EXC_GP, err);
+	if (soft && desc_dpl(&d) < 3)
+		return de_gate_fault(ev, EXC_GP, at + 2);
+	if (!desc_present(&d))
+		return de_gate_fault(ev, EXC_NP, err);
+	return GATE_OK;
+}
+
+/*
+ * A software interrupt of `len` bytes that the host took (EIP is past
+ * it): the event the guest's gate makes of it. A gate fault is a fault
+ * of the instruction, so EIP goes back to it.
+ */
+static enum de_exit de_soft_event(struct machine *m, int vector, unsigned len, bool soft,
+				  struct de_event *ev)
+{
+	switch (de_gate_check(&m->cpu, vector, soft, ev)) {
+	case GATE_OK:
+		if (soft)
+			return de_event_soft(ev, vector, len);
+		*ev = (struct de_event){ .vector = vector, .trap = true, .int1 = true };
+		return DE_EVENT;
+	case GATE_FAULT:
+		m->cpu.eip -= len;
+		return DE_EVENT;
+	default:
+		m->cpu.eip -= len;
+		return DE_NOT_EXACT;
+	}
+}
+
 /* INT3/INTO (one byte) or INT 3/INT 4 (CD ib): the trap left EIP past it. */
 static enum de_exit de_soft_trap(struct machine *m, int vector, struct de_event *ev)
 {
@@ -230,11 +310,26 @@ static enum de_exit de_soft_trap(struct machine *m, int vector, struct de_event 
 	uint8_t one = vector == EXC_BP ? 0xcc : 0xce;
 
 	if (de_peek_code(m, m->cpu.eip - 1, b + 1, 1) && b[1] == one)
-		return de_event_soft(ev, vector, 1);
+		return de_soft_event(m, vector, 1, true, ev);
 	if (de_peek_code(m, m->cpu.eip - 2, b, 2) && b[0] == 0xcd && b[1] == vector)
-		return de_event_soft(ev, vector, 2);
+		return de_soft_event(m, vector, 2, true, ev);
 	return de_error(m, "trap %u after an instruction that is not INT3/INTO/INT n", (unsigned)vector, 0),
 	       DE_ERROR;
+}
+
+/*
+ * A host #DB: INT1 (F1) leaves DR6 as it was (Linux reports no step,
+ * TRAP_BRKPT) and goes through the guest's gate like an external event;
+ * else the single step of a TF the guest set natively.
+ */
+static enum de_exit de_debug_trap(struct machine *m, const struct de_trap *t, struct de_event *ev)
+{
+	uint8_t b;
+
+	if (t->code != SIGTRAP_TRACE && de_peek_code(m, m->cpu.eip - 1, &b, 1) && b == 0xf1)
+		return de_soft_event(m, EXC_DB, 1, false, ev);
+	*ev = (struct de_event){ .vector = EXC_DB, .trap = true };
+	return DE_EVENT;
 }
 
 /* INT n through a host gate of DPL 0 is #GP((n << 3) | 2) at the INT. */
@@ -244,7 +339,7 @@ static enum de_exit de_general_protection(struct machine *m, uint32_t err, struc
 
 	if (de_peek_code(m, m->cpu.eip, b, 2) && b[0] == 0xcd && err == ((uint32_t)b[1] << 3 | 2)) {
 		m->cpu.eip += 2;
-		return de_event_soft(ev, b[1], 2);
+		return de_soft_event(m, b[1], 2, true, ev);
 	}
 	return DE_NOT_EXACT;
 }
@@ -275,7 +370,7 @@ static enum de_exit de_syscall_trap(struct machine *m, const struct de_trap *t, 
 
 	if (t->code == SIGSYS_USER_DISPATCH && de_peek_code(m, m->cpu.eip - 2, b, 2) &&
 	    b[0] == 0xcd && b[1] == 0x80)
-		return de_event_soft(ev, 0x80, 2);
+		return de_soft_event(m, 0x80, 2, true, ev);
 	return de_error(m, "a system call from guest code that is not INT 0x80 (SYSENTER?)", 0, 0),
 	       DE_ERROR;
 }
@@ -304,8 +399,7 @@ static enum de_exit de_classify(struct machine *m, const struct de_trap *t,
 		*ev = (struct de_event){ .vector = (int)t->trapno };
 		return DE_EVENT;
 	case HOW_TRAP:
-		*ev = (struct de_event){ .vector = EXC_DB, .trap = true };
-		return DE_EVENT;
+		return de_debug_trap(m, t, ev);
 	case HOW_SOFT:
 		return de_soft_trap(m, (int)t->trapno, ev);
 	case HOW_GP:
@@ -350,7 +444,8 @@ static void de_deliver_first(struct cpu *c, const struct de_event *ev)
 		c->insn_eip = c->eip - ev->insn_len;
 		exc_deliver(c, ev->vector, ev->insn_len == 1 ? INT_SOFT_EXC : INT_SOFTWARE);
 	} else if (ev->trap) {
-		c->dr[6] |= DR6_BS;
+		if (!ev->int1)
+			c->dr[6] |= DR6_BS;
 		c->insn_eip = c->eip;
 		exc_deliver(c, ev->vector, INT_EXCEPTION);
 	} else {

@@ -20,7 +20,8 @@ struct de_event {
 	int vector;        /* exception or INT n vector */
 	uint32_t err;      /* error code, where the vector has one */
 	bool software;     /* INT n / INT3 / INTO: EIP is past the instruction */
-	bool trap;         /* #DB single-step trap: EIP is past the instruction */
+	bool trap;         /* #DB trap: EIP is past the instruction */
+	bool int1;         /* the trap is INT1 (F1): DR6 stays as it was */
 	uint8_t insn_len;  /* software: length of the INT instruction */
 	uint32_t cr2;      /* for #PF */
 };
