@@ -159,13 +159,24 @@ insn_handler *alu_flagless(const struct insn *i)
 	return NULL;
 }
 
-/* XADD: the source register gets the old destination, then the sum lands. */
+/*
+ * XADD: the source register gets the old destination, the destination the
+ * sum. A memory destination is stored first, at the address computed with
+ * the old registers (XADD [ECX],ECX), and a fault there leaves the
+ * register alone; between registers the source is written first, so XADD
+ * r,r with one register leaves the sum.
+ */
 void op_xadd(struct cpu *c, const struct insn *i)
 {
 	uint32_t dst = opnd_read_rmw(c, i, 0);
 	uint32_t src = opnd_read(c, i, 1);
 	uint32_t sum = flags_add(c, dst, src, 0, i->size);
 
+	if (i->mem) {
+		opnd_write(c, i, 0, sum);
+		opnd_write(c, i, 1, dst);
+		return;
+	}
 	opnd_write(c, i, 1, dst);
 	opnd_write(c, i, 0, sum);
 }
