@@ -101,13 +101,17 @@ void op_push_sreg(struct cpu *c, const struct insn *i)
 	c->gpr[ESP] = esp;
 }
 
-/* POP sreg: ESP moves only after the segment load succeeded. */
+/*
+ * POP sreg: like PUSH, a 32-bit operand size still reads only the selector
+ * word (the host does not touch the upper two bytes: no #PF there) but
+ * moves ESP by 4. ESP moves only after the segment load succeeded.
+ */
 void op_pop_sreg(struct cpu *c, const struct insn *i)
 {
 	int sreg = sreg_of(i);
-	uint32_t v = stack_peek(c, i->opsize, 0);
+	uint16_t v = (uint16_t)stack_peek(c, 2, 0);
 
-	seg_load(c, sreg, (uint16_t)v);
+	seg_load(c, sreg, v);
 	c->gpr[ESP] = stack_moved(c, i->opsize);
 	if (sreg == SR_SS)
 		c->int_shadow |= SHADOW_MOV_SS;
