@@ -96,6 +96,31 @@ static bool fpu_store_written(const struct fpu *before, const struct insn *i,
 	return memcmp(out, probe, n) == 0;
 }
 
+/*
+ * A store as the host makes it: an m80 or BCD operand is two stores, 8
+ * bytes then 2, so a fault on the second part leaves the first written;
+ * any other operand is written whole or not at all.
+ */
+static void fpu_store_piece(struct cpu *c, int seg, uint32_t ea, const uint8_t *buf, unsigned n)
+{
+	fpu_mem_check(c, seg, ea, n, true);
+	mem_write_bytes(c, seg, ea, buf, n);
+}
+
+static void fpu_store(struct cpu *c, int seg, uint32_t ea, const uint8_t *buf, unsigned n)
+{
+	unsigned first = n == 10 ? 8 : n;
+
+	fpu_store_piece(c, seg, ea, buf, first);
+	if (n > first)
+		fpu_store_piece(c, seg, ea + first, buf + first, n - first);
+}
+
+/*
+ * The result is computed on a copy and committed after the memory access,
+ * so a fault leaves the x87 as it was. A store that an unmasked exception
+ * suppresses touches no memory: the host raises no #PF, #GP or #AC for it.
+ */
 static void fpu_run(struct cpu *c, const struct insn *i, unsigned how)
 {
 	uint8_t buf[16] = { 0 };
@@ -104,16 +129,18 @@ static void fpu_run(struct cpu *c, const struct insn *i, unsigned how)
 
 	if (!(how & FPU_NOWAIT))
 		fpu_wait(c);
-	if (n)
-		fpu_mem_check(c, i->seg, ea, n, how & FPU_STORE);
-	if (n && (how & FPU_LOAD))
+	if (n && (how & FPU_LOAD)) {
+		fpu_mem_check(c, i->seg, ea, n, false);
 		mem_read_bytes(c, i->seg, ea, buf, n);
-	struct fpu before = c->fpu;
-	uint32_t eflags_before = c->eflags;
-	fpu_exec(&c->fpu, i->desc->opcode, fpu_host_modrm(i), buf, &c->eflags);
+	}
+	struct fpu after = c->fpu;
+	uint32_t eflags = c->eflags;
+	fpu_exec(&after, i->desc->opcode, fpu_host_modrm(i), buf, &eflags);
 	if (n && (how & FPU_STORE) &&
-	    (!(c->fpu.fsw & FSW_ES) || fpu_store_written(&before, i, buf, n, eflags_before)))
-		mem_write_bytes(c, i->seg, ea, buf, n);
+	    (!(after.fsw & FSW_ES) || fpu_store_written(&c->fpu, i, buf, n, c->eflags)))
+		fpu_store(c, i->seg, ea, buf, n);
+	c->fpu = after;
+	c->eflags = eflags;
 	if (!(how & FPU_CONTROL))
 		fpu_note(c, i, ea);
 }
