@@ -28,6 +28,7 @@
 #define PD 0x300000u
 #define PT 0x301000u
 #define SCRATCH 0x00400000u /* above the 4 MiB the page table maps */
+#define USER_IDT 0x2000u
 
 static struct machine *m;
 static struct cpu *c;
@@ -72,6 +73,12 @@ static int setup(void **state)
 	c->eflags = F_FIXED1 | F_IF;
 	c->eip = CODE;
 	c->gpr[ESP] = STACK_TOP;
+	/* Every vector a present DPL 3 interrupt gate: INT n is the guest's to take. */
+	for (uint32_t v = 0; v < 256; v++) {
+		put32(USER_IDT + 8 * v, 0x00080000);
+		put32(USER_IDT + 8 * v + 4, 0xee00);
+	}
+	c->idtr = (struct dtr){ USER_IDT, 0x7ff };
 	assert_int_equal(de_init(m), 0);
 	return 0;
 }
@@ -159,6 +166,32 @@ static void int3_is_a_one_byte_software_exception(void **state)
 	assert_int_equal(ev.vector, EXC_BP);
 	assert_int_equal(ev.insn_len, 1);
 	assert_int_equal(c->eip, CODE + 2);
+}
+
+/* The guest's gate decides, not the host's: DPL 0 is #GP, not present #NP, at the INT. */
+static void a_software_interrupt_the_guests_gate_denies_faults_at_the_instruction(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	put32(USER_IDT + 8 * 3 + 4, 0x8e00);  /* vector 3: DPL 0 */
+	put32(USER_IDT + 8 * 0x21 + 4, 0x6e00); /* vector 0x21: DPL 3, not present */
+	CODE_OF("\xcc");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_GP);
+	assert_int_equal(ev.err, 3 * 8 + 2);
+	assert_false(ev.software);
+	assert_int_equal(c->eip, CODE);
+	CODE_OF("\xcd\x21");
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_NP);
+	assert_int_equal(ev.err, 0x21 * 8 + 2);
+	assert_int_equal(c->eip, CODE);
+	CODE_OF("\xf1"); /* INT1: no DPL check */
+	put32(USER_IDT + 8 * 1 + 4, 0x8e00);
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(ev.vector, EXC_DB);
+	assert_true(ev.trap && ev.int1);
+	assert_int_equal(c->eip, CODE + 1);
 }
 
 static void ud2_is_invalid_opcode_at_the_instruction(void **state)
@@ -547,6 +580,7 @@ int main(void)
 		T(the_stack_and_memory_are_guest_ram),
 		T(int_0x80_and_int_0x21_are_software_interrupts_past_the_instruction),
 		T(int3_is_a_one_byte_software_exception),
+		T(a_software_interrupt_the_guests_gate_denies_faults_at_the_instruction),
 		T(ud2_is_invalid_opcode_at_the_instruction),
 		T(divide_by_zero_is_divide_error),
 		T(cpuid_traps_to_the_interpreter_which_answers_with_the_guest_model),
