@@ -137,19 +137,29 @@ void op_jmp_far(struct cpu *c, const struct insn *i)
 		jmp_far_pm(c, sel, off, i->opsize);
 }
 
-/* Push the return CS:EIP on the current stack and enter cs:eip at this CPL. */
-static void call_same_level(struct cpu *c, uint16_t sel, struct desc *cs, uint32_t eip, int size)
+/*
+ * The return CS:EIP on the current stack as two pushes, each checked
+ * (limit, page) and written in turn, as the host does: a fault on the EIP
+ * push leaves the CS push written (ESP unchanged).
+ */
+static void call_push_return(struct cpu *c, int size)
 {
 	struct far_stack st;
 
 	far_stack_current(c, &st);
 	far_stack_push(&st, size, c->seg[SR_CS].sel);
+	far_stack_commit(c, &st);
 	far_stack_push(&st, size, c->eip);
-	far_stack_check(c, &st);
-	far_check_eip(c, eip, desc_limit(cs));
-	desc_set_accessed(c, cs);
 	far_stack_commit(c, &st);
 	c->gpr[ESP] = st.esp;
+}
+
+/* Push the return CS:EIP on the current stack and enter cs:eip at this CPL. */
+static void call_same_level(struct cpu *c, uint16_t sel, struct desc *cs, uint32_t eip, int size)
+{
+	far_check_eip(c, eip, desc_limit(cs));
+	desc_set_accessed(c, cs);
+	call_push_return(c, size);
 	seg_load_cs(c, sel, cs, c->cpl);
 	c->eip = eip;
 }
@@ -204,15 +214,8 @@ static void call_far_pm(struct cpu *c, uint16_t sel, uint32_t off, int opsize)
 
 static void call_far_real(struct cpu *c, uint16_t sel, uint32_t eip, int size)
 {
-	struct far_stack st;
-
-	far_stack_current(c, &st);
-	far_stack_push(&st, size, c->seg[SR_CS].sel);
-	far_stack_push(&st, size, c->eip);
-	far_stack_check(c, &st);
 	far_check_eip(c, eip, c->seg[SR_CS].limit);
-	far_stack_commit(c, &st);
-	c->gpr[ESP] = st.esp;
+	call_push_return(c, size);
 	seg_load(c, SR_CS, sel);
 	c->eip = eip;
 }

@@ -308,9 +308,10 @@ void far_stack_commit(struct cpu *c, struct far_stack *st)
 	uint32_t esp = far_stack_layout(c, st, off);
 
 	for (int k = 0; k < st->n && cpu_paging(c); k++) {
-		uint32_t lin = st->ss.base + off[k];
+		uint32_t lin = st->ss.base + off[k], last = lin + st->size[k] - 1;
 		mmu_translate(c, lin, ACC_WRITE, st->user);
-		mmu_translate(c, lin + st->size[k] - 1, ACC_WRITE, st->user);
+		if ((last ^ lin) & ~0xfffu) /* a push across pages faults at the second page's start */
+			mmu_translate(c, last & ~0xfffu, ACC_WRITE, st->user);
 	}
 	for (int k = 0; k < st->n; k++)
 		lin_write(c, st->ss.base + off[k], st->size[k], st->val[k], !st->user);
