@@ -302,13 +302,23 @@ void far_stack_check(struct cpu *c, const struct far_stack *st)
 	far_stack_layout(c, st, off);
 }
 
+/* A CPL-3 stack access is alignment-checked like any data access (#AC before #PF). */
+static void far_stack_align(struct cpu *c, const struct far_stack *st, uint32_t lin, int size)
+{
+	if (st->user && (lin & (uint32_t)(size - 1)) && (c->cr0 & CR0_AM) && (c->eflags & F_AC))
+		cpu_raise(c, EXC_AC, 0);
+}
+
 void far_stack_commit(struct cpu *c, struct far_stack *st)
 {
 	uint32_t off[16];
 	uint32_t esp = far_stack_layout(c, st, off);
 
-	for (int k = 0; k < st->n && cpu_paging(c); k++) {
+	for (int k = 0; k < st->n; k++) {
 		uint32_t lin = st->ss.base + off[k], last = lin + st->size[k] - 1;
+		far_stack_align(c, st, lin, st->size[k]);
+		if (!cpu_paging(c))
+			continue;
 		mmu_translate(c, lin, ACC_WRITE, st->user);
 		if ((last ^ lin) & ~0xfffu) /* a push across pages faults at the second page's start */
 			mmu_translate(c, last & ~0xfffu, ACC_WRITE, st->user);
@@ -325,5 +335,6 @@ uint32_t far_stack_read(struct cpu *c, const struct far_stack *st, uint32_t offs
 
 	if (!seg_offset_ok(&st->ss, off, size))
 		cpu_raise(c, EXC_SS, st->fault_err);
+	far_stack_align(c, st, st->ss.base + off, size);
 	return lin_read(c, st->ss.base + off, size, !st->user);
 }
