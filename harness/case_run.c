@@ -279,8 +279,11 @@ static void state_from_event(struct case_state *s, struct case_runner *r,
 /*
  * de gives some host traps back to the monitor instead of reporting them
  * (a #GP other than INT n, #NP, #SS, #AC, #MF ...): the full `de` engine
- * would now run that instruction on the slow path. So does the case: the
- * state up to it is the host's, and the exception it raises is interp's.
+ * would now run that instruction on the slow path. Where the host's
+ * exception is the guest's too (de_event.host_same: #AC, #MF, most
+ * #GP(0) and #SS(0)) the case ends at the host's; otherwise the case
+ * runs that instruction on interp: the state up to it is the host's,
+ * and the exception it raises is interp's.
  */
 static void native_finish_on_interp(struct case_runner *r, const struct fuzz_case *fc,
 				    struct case_state *out)
@@ -321,6 +324,11 @@ static void run_native(struct case_runner *r, const struct fuzz_case *fc,
 		out->end = CEND_BUDGET;
 		out->vector = -1;
 		return;
+	}
+	if (why == DE_NOT_EXACT && ev.host_same) {
+		/* the hardware's exception is the guest's: the case ends at it */
+		ev = (struct de_event){ .vector = ev.host_vector, .err = ev.host_err };
+		why = DE_EVENT;
 	}
 	if (why == DE_EVENT)
 		state_from_event(out, r, fc, &ev);

@@ -411,11 +411,69 @@ static enum de_exit de_classify(struct machine *m, const struct de_trap *t,
 	}
 }
 
+/*
+ * A host #GP(0) or #SS(0) means the guest's when it comes from what both
+ * share: CPL 3 (privileged instructions), segment limits and null
+ * segments (the guest's own descriptors in the stub's LDT), instruction
+ * length. Not from what only the host has: CPUID faulting, CR4.TSD, the
+ * host's CR4.PCE and UMIP, its I/O bitmap, compatibility mode's IRET
+ * with NT, host selectors a guest load left behind, instructions a P6
+ * does not have.
+ */
+static bool de_host_gp0_same(struct machine *m, const struct de_shared *sh)
+{
+	static const char *const host_only[] = { "cpuid", "rdtsc", "rdpmc", "sldt", "str",
+						 "sgdt", "sidt", "smsw" };
+	struct cpu *c = &m->cpu;
+	uint8_t b[15];
+	unsigned n = sizeof(b);
+	struct insn i;
+
+	for (int s = 0; s < 6; s++)
+		if (s != SR_CS && de_host_kind(sh->regs.sel[s]) != HOST_NONE &&
+		    de_host_kind(sh->regs.sel[s]) != HOST_FLAT_RW)
+			return false;
+	while (n && !de_peek_code(m, c->eip, b, n))
+		n--;
+	enum decode_status st = decode_bytes(&i, SEG_DB(c->seg[SR_CS].attr), b, n, c->eip);
+	if (st != DECODE_OK)
+		return st == DECODE_TOO_LONG;
+	if (i.desc->exec == op_ud || (i.desc->attr & A_SSE) || ((i.desc->attr & A_MEMONLY) && !i.mem))
+		return false;
+	for (unsigned k = 0; k < sizeof(host_only) / sizeof(host_only[0]); k++)
+		if (!strcmp(i.desc->mnemonic, host_only[k]))
+			return false;
+	if (i.desc->attr & A_IOPL)
+		return (i.desc->opcode == 0xfa || i.desc->opcode == 0xfb) && !(c->cr4 & CR4_PVI);
+	return strcmp(i.desc->mnemonic, "iret") || !(c->eflags & F_NT);
+}
+
+/* Report the host fault that handed the instruction to interp (de.h). */
+static void de_host_fault(struct machine *m, const struct de_shared *sh, struct de_event *ev)
+{
+	const struct de_trap *t = &sh->trap;
+	unsigned v = t->trapno;
+	bool fault = t->signo == SIGSEGV || t->signo == SIGBUS || t->signo == SIGFPE;
+
+	if (!fault || (v != EXC_GP && v != EXC_SS && v != EXC_NP && v != EXC_TS && v != EXC_AC &&
+		       v != EXC_MF))
+		return;
+	ev->host_vector = (int)v;
+	ev->host_err = t->err;
+	if (v == EXC_AC)
+		ev->host_same = true;
+	else if (v == EXC_MF)
+		ev->host_same = m->cpu.cr0 & CR0_NE;
+	else if ((v == EXC_GP || v == EXC_SS) && t->err == 0)
+		ev->host_same = de_host_gp0_same(m, sh);
+}
+
 enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 {
 	struct de_shared *sh = de_shared_page();
 	struct cpu *c = &m->cpu;
 
+	*ev = (struct de_event){ .host_vector = -1 };
 	if (!sh || !de_exact(c) || !de_segments_prepare(c, sh))
 		return DE_NOT_EXACT;
 	c->m = m;
@@ -432,6 +490,8 @@ enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 		if (adopted && de_trap_is_fault(&sh->trap))
 			return DE_NOT_EXACT;
 		enum de_exit r = de_classify(m, &sh->trap, ev, &resume);
+		if (r == DE_NOT_EXACT)
+			de_host_fault(m, sh, ev);
 		if (!resume)
 			return r;
 		sh->regs.eflags = (sh->regs.eflags & DE_NATIVE_FLAGS) | F_IF | F_FIXED1;

@@ -24,6 +24,15 @@ struct de_event {
 	bool int1;         /* the trap is INT1 (F1): DR6 stays as it was */
 	uint8_t insn_len;  /* software: length of the INT instruction */
 	uint32_t cr2;      /* for #PF */
+	/*
+	 * With DE_NOT_EXACT after a host fault (#GP, #SS, #NP, #TS, #AC, #MF;
+	 * else host_vector is -1): the host's exception at the instruction,
+	 * and host_same when it is the guest's exception too (the guest
+	 * semantics coincide: docs/native-differences.md).
+	 */
+	int host_vector;
+	uint32_t host_err;
+	bool host_same;
 };
 
 enum de_exit {
