@@ -231,10 +231,11 @@ uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size
 }
 
 /*
- * Intel's ROL/ROR by an immediate count (C0/C1) whose masked value is not 1
- * leave OF as it was (CF is still written); by CL, or by an immediate 1,
- * they write OF by the one-bit formula. The other kinds do not care where
- * the count came from.
+ * Intel's ROL/ROR of a register by an immediate count (C0/C1) whose masked
+ * value is not 1 leave OF as it was (CF is still written); by CL, by an
+ * immediate 1, or with a memory destination they write OF by the one-bit
+ * formula (alu_shift). The other kinds do not care where the count came
+ * from.
  */
 uint32_t alu_shift_imm(struct cpu *c, int kind, uint32_t v, unsigned count, int size)
 {

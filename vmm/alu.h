@@ -146,7 +146,7 @@ static inline uint32_t alu_sar_value(uint32_t v, unsigned n, int size)
 
 /* Count as the instruction encodes it: the core masks it to 5 bits. */
 uint32_t alu_shift(struct cpu *c, int kind, uint32_t v, unsigned count, int size);
-/* The same with the count from an immediate (C0/C1): see alu.c for the difference. */
+/* The same for a register shifted by an immediate (C0/C1): see alu.c for the difference. */
 uint32_t alu_shift_imm(struct cpu *c, int kind, uint32_t v, unsigned count, int size);
 uint32_t alu_shld(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size);
 uint32_t alu_shrd(struct cpu *c, uint32_t dst, uint32_t src, unsigned count, int size);

@@ -13,7 +13,7 @@ static void shift_exec(struct cpu *c, const struct insn *i, int kind)
 	uint32_t v = opnd_read_rmw(c, i, 0);
 	unsigned n = opnd_read(c, i, 1);
 
-	if (i->desc->operand[1] == OPF_Ib)
+	if (i->desc->operand[1] == OPF_Ib && !i->mem)
 		opnd_write(c, i, 0, alu_shift_imm(c, kind, v, n, i->size));
 	else
 		opnd_write(c, i, 0, alu_shift(c, kind, v, n, i->size));

@@ -122,22 +122,40 @@ static void test_shifts_and_rotates_match_host_at_every_count(void **state)
 /*
  * ---- shifts and rotates by an immediate (C0/C1) ----
  * The host is asked by code built at run time, one instruction per count:
- * with an immediate, ROL/ROR treat OF otherwise than with CL.
+ * ROL/ROR of a register by an immediate treat OF otherwise than by CL or
+ * with a memory destination.
  */
 
-typedef uint32_t native_imm_fn(uint32_t a, uint64_t flags, uint64_t *flags_out);
+typedef uint32_t native_imm_fn(uint32_t a, uint64_t flags, uint64_t *flags_out, uint32_t *m);
 
-/* mov eax,edi; push rsi; popfq; [66] C0/C1 /kind ib; pushfq; pop qword [rdx]; ret */
-static native_imm_fn *native_shift_imm(uint8_t *code, int kind, int size, uint8_t n)
+/*
+ * mov [rcx],edi; mov eax,edi; push rsi; popfq; [66] C0/C1 /kind ib on EAX
+ * or [RCX]; pushfq; pop qword [rdx]; (mov eax,[rcx];) ret
+ */
+static native_imm_fn *native_shift_imm(uint8_t *code, int kind, int size, uint8_t n, bool mem)
 {
 	uint8_t *p = code;
 
-	*p++ = 0x89, *p++ = 0xf8, *p++ = 0x56, *p++ = 0x9d;
+	*p++ = 0x89, *p++ = 0x39, *p++ = 0x89, *p++ = 0xf8, *p++ = 0x56, *p++ = 0x9d;
 	if (size == 2)
 		*p++ = 0x66;
-	*p++ = size == 1 ? 0xc0 : 0xc1, *p++ = (uint8_t)(0xc0 | kind << 3), *p++ = n;
-	*p++ = 0x9c, *p++ = 0x8f, *p++ = 0x02, *p++ = 0xc3;
+	*p++ = size == 1 ? 0xc0 : 0xc1, *p++ = (uint8_t)((mem ? 0x01 : 0xc0) | kind << 3), *p++ = n;
+	*p++ = 0x9c, *p++ = 0x8f, *p++ = 0x02;
+	if (mem)
+		*p++ = 0x8b, *p++ = 0x01;
+	*p++ = 0xc3;
 	return (native_imm_fn *)(void *)code;
+}
+
+static void check_shift_imm(native_imm_fn *fn, int kind, int size, uint32_t n, bool mem)
+{
+	uint32_t v = operand(), fin = flags_in(), m;
+	uint64_t nf;
+	struct cpu c = { .eflags = fin };
+	uint32_t want = fn(v, fin, &nf, &m) & alu_mask(size);
+	uint32_t got = mem ? alu_shift(&c, kind, v, n, size) : alu_shift_imm(&c, kind, v, n, size);
+
+	expect_same(shift_names[kind], size, v, n, fin, got, c.eflags, want, (uint32_t)nf);
 }
 
 static void test_shifts_and_rotates_by_immediate_match_host(void **state)
@@ -147,21 +165,14 @@ static void test_shifts_and_rotates_by_immediate_match_host(void **state)
 
 	(void)state;
 	assert_true(code != MAP_FAILED);
-	for (int kind = 0; kind < 8; kind++)
-		for (int k = 0; k < 3; k++)
+	for (int form = 0; form < 6; form++)
+		for (int kind = 0; kind < 8; kind++)
 			for (uint32_t n = 0; n < 256; n++) {
-				native_imm_fn *fn = native_shift_imm(code, kind, size_of(k), (uint8_t)n);
+				int size = size_of(form % 3);
+				native_imm_fn *fn = native_shift_imm(code, kind, size, (uint8_t)n, form >= 3);
 
-				for (int r = 0; r < 20; r++) {
-					uint32_t v = operand(), fin = flags_in();
-					uint64_t nf;
-					struct cpu c = { .eflags = fin };
-					uint32_t want = fn(v, fin, &nf) & alu_mask(size_of(k));
-					uint32_t got = alu_shift_imm(&c, kind, v, n, size_of(k));
-
-					expect_same(shift_names[kind], size_of(k), v, n, fin, got, c.eflags,
-						    want, (uint32_t)nf);
-				}
+				for (int r = 0; r < 10; r++)
+					check_shift_imm(fn, kind, size, n, form >= 3);
 			}
 	munmap(code, 4096);
 }
