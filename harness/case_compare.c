@@ -66,9 +66,11 @@ static void walk_regs(struct diff_walk *w, const struct case_state *a,
 			snprintf(name, sizeof(name), "eflags.bit%d", bit);
 		walk_add(w, "flags", name, (a->eflags >> bit) & 1, (b->eflags >> bit) & 1);
 	}
-	for (int s = 0; s < 6; s++)
-		if (!(m->sel & (1u << s)))
+	for (int s = 0; s < 6; s++) {
+		bool both_null = a->sel[s] <= 3 && b->sel[s] <= 3;
+		if (!(m->sel & (1u << s)) && !(m->null_rpl && both_null))
 			walk_add(w, "sreg", case_seg_names[s], a->sel[s], b->sel[s]);
+	}
 }
 
 static void walk_fpu(struct diff_walk *w, const struct case_state *a,
@@ -168,6 +170,8 @@ void case_mask_for(const struct fuzz_case *fc, enum case_engine a, enum case_eng
 	memset(mask, 0, sizeof(*mask));
 	if (a == CENG_QEMU || b == CENG_QEMU)
 		mask->eflags = mask_undefined_flags(fc);
+	/* "null selector RPL" in docs/native-differences.md: not the host's to keep */
+	mask->null_rpl = a == CENG_NATIVE || b == CENG_NATIVE;
 }
 
 /* ---- printing ---- */

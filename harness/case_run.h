@@ -92,6 +92,7 @@ void case_run(struct case_runner *r, enum case_engine e, const struct fuzz_case 
 struct case_mask {
 	uint32_t eflags;     /* EFLAGS bits */
 	uint8_t sel;         /* segment selectors (bit per enum sreg) */
+	bool null_rpl;       /* the RPL of a null data selector (native: the host's IRET drops it) */
 };
 
 /* The mask for a pair of engines and a case (docs/native-differences.md). */
