@@ -3,7 +3,8 @@
  * their forms, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE. The stack is SS with
  * the stack size of SS.B (SP or ESP); every access that can fault is made
  * before ESP or any register moves, as the hardware leaves them -- except
- * where this Intel host itself changes state before a fault (POPA, ENTER).
+ * where this Intel host itself changes state before a fault (PUSHA, POPA,
+ * ENTER).
  */
 #include "interp.h"
 #include "mem.h"
@@ -117,14 +118,20 @@ void op_pop_sreg(struct cpu *c, const struct insn *i)
 		c->int_shadow |= SHADOW_MOV_SS;
 }
 
-/* PUSHA: EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI. */
+/*
+ * PUSHA: EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI, as the host
+ * does it: the ends of the frame are checked against SS's limit first,
+ * then each register is stored in turn from the highest address down; a
+ * page fault part-way keeps the stores before it, ESP unchanged.
+ */
 void op_pusha(struct cpu *c, const struct insn *i)
 {
-	int s = i->opsize, r;
+	int s = i->opsize;
 
-	for (r = 0; r < 8; r++)
-		mem_check_write(c, SR_SS, stack_top(c, -(uint32_t)(s * (r + 1))), s);
-	for (r = 0; r < 8; r++)
+	if (!seg_access_ok(c, SR_SS, stack_top(c, -(uint32_t)s), s, ACC_WRITE) ||
+	    !seg_access_ok(c, SR_SS, stack_top(c, -(uint32_t)(8 * s)), s, ACC_WRITE))
+		cpu_raise(c, EXC_SS, 0);
+	for (int r = EAX; r <= EDI; r++)
 		mem_write(c, SR_SS, stack_top(c, -(uint32_t)(s * (r + 1))), s, c->gpr[r]);
 	c->gpr[ESP] = stack_moved(c, -(uint32_t)(8 * s));
 }
