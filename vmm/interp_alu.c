@@ -199,14 +199,18 @@ void op_cmpxchg(struct cpu *c, const struct insn *i)
 		reg_write(c, EAX, i->size, dst);
 }
 
+/*
+ * CMPXCHG8B: the operand is checked for writing as one 8-byte access, so
+ * alignment checking wants it 8-byte aligned (#AC ahead of a #PF), as the
+ * host does.
+ */
 void op_cmpxchg8b(struct cpu *c, const struct insn *i)
 {
 	uint32_t ea = insn_ea(c, i);
 	uint64_t edx_eax = (uint64_t)c->gpr[EDX] << 32 | c->gpr[EAX];
 	uint64_t m;
 
-	mem_check_write(c, i->seg, ea, 4);
-	mem_check_write(c, i->seg, ea + 4, 4);
+	mem_check_write(c, i->seg, ea, 8);
 	m = mem_read64(c, i->seg, ea);
 	if (m == edx_eax) {
 		mem_write64(c, i->seg, ea, (uint64_t)c->gpr[ECX] << 32 | c->gpr[EBX]);
