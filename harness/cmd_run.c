@@ -47,7 +47,7 @@ const char run_usage[] =
 	"guest echoes); Ctrl-C stops doppel.\n"
 	"Options take one dash or two. Exit code: the guest's isa-debug-exit status\n"
 	"((v << 1) | 1: always odd), or 2 error, 4 triple fault, 6 halted with\n"
-	"interrupts off, 8 --max-insns spent, 10 the guest asked for a reset.\n";
+	"interrupts off, 8 --max-insns spent, 10 the guest asked for a reset,\n12 the guest needs a feature not modelled yet (V86 mode; the message names it).\n";
 
 struct run_opts {
 	const char *kernel, *append, *engine, *trace_file, *initrd, *serial;

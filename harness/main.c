@@ -30,7 +30,7 @@ static void help_print(void)
 	for (unsigned i = 0; i < N_COMMANDS; i++)
 		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
 	printf("\nexit codes of run: the guest's isa-debug-exit status (odd), or\n"
-	       "  2 error, 4 triple fault, 6 halted for ever, 8 budget spent, 10 reset\n");
+	       "  2 error, 4 triple fault, 6 halted for ever, 8 budget spent, 10 reset,\n  12 the guest needs a feature doppel does not model yet (named)\n");
 }
 
 static int cmd_help(int argc, char **argv)
