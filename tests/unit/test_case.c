@@ -118,7 +118,7 @@ static void test_stores_show_in_the_final_memory(void **state)
 
 static void test_two_interp_runs_agree_and_corruption_is_seen(void **state)
 {
-	struct case_mask mask = { 0, 0 };
+	struct case_mask mask = { 0 };
 	struct case_diff d;
 
 	(void)state;
@@ -187,7 +187,7 @@ static void test_native_says_why_it_is_missing(void **state)
 static void test_native_agrees_with_interp_on_plain_cases(void **state)
 {
 	static const char *const codes[] = { "01d8", "50", "a310005000", "0fafc3f7f3", "cd80" };
-	struct case_mask mask = { 0, 0 };
+	struct case_mask mask = { 0 };
 	struct case_diff d;
 	char why[320];
 
