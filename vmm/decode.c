@@ -285,6 +285,34 @@ static uint8_t insn_operation_size(const struct insn *i)
 	return i->opsize;
 }
 
+/* A row of the same opcode byte (any ModRM), for an undefined group member. */
+static const struct insn_desc *decode_sibling_row(unsigned map, uint8_t op, uint8_t modrm)
+{
+	for (unsigned alt = 0; alt < 16; alt++) {
+		uint8_t m = (uint8_t)((modrm & 0xc7) ^ (alt & 8 ? 0xc0 : 0)) | (uint8_t)((alt & 7) << 3);
+		const struct insn_desc *desc = insn_table_match(map, op, m);
+		if (desc)
+			return desc;
+	}
+	return NULL;
+}
+
+/*
+ * An undefined ModRM.reg of a group is #UD only once the whole
+ * instruction is fetched: the host's length decoder takes the address
+ * bytes and the opcode's immediate first, so a fetch fault there wins.
+ */
+static void decode_undefined_group(struct decoder *d, unsigned map)
+{
+	struct insn *i = d->i;
+	int seg = SR_DS;
+
+	i->desc = decode_sibling_row(map, i->opcode, i->modrm);
+	if (i->desc && decode_modrm_operand(d, &seg))
+		decode_immediates(d);
+	i->desc = NULL;
+}
+
 /* Opcode bytes after the prefixes: picks the row (reads ModRM if any). */
 static bool decode_opcode(struct decoder *d, uint8_t op)
 {
@@ -309,9 +337,12 @@ static bool decode_opcode(struct decoder *d, uint8_t op)
 	if (kind == OPK_MODRM && !decode_next(d, &i->modrm))
 		return false;
 	i->desc = insn_table_match(map, op, i->modrm);
-	if (!i->desc)
-		d->status = DECODE_UD;
-	return i->desc != NULL;
+	if (i->desc)
+		return true;
+	d->status = DECODE_UD;
+	if (kind == OPK_MODRM)
+		decode_undefined_group(d, map);
+	return false;
 }
 
 /* LOCK only on a lockable instruction with a memory destination; memory-only forms. */

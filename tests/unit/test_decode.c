@@ -568,6 +568,18 @@ static void test_opcodes_p6_lacks_are_ud(void **state)
 	assert_int_equal(STATUS32(0x0f, 0x00, 0x30), DECODE_UD); /* group 6 /6 */
 }
 
+/* The host's length decoder takes address bytes and immediates before the #UD. */
+static void test_undefined_group_member_is_fetched_whole_before_ud(void **state)
+{
+	(void)state;
+	assert_int_equal(STATUS32(0xfe, 0x2d, 0x48, 0xa7), DECODE_TRUNCATED);
+	assert_int_equal(STATUS32(0xfe, 0x2d, 0x48, 0xa7, 0, 0), DECODE_UD);
+	assert_int_equal(STATUS32(0xc7, 0xc8, 1, 2, 3), DECODE_TRUNCATED);
+	assert_int_equal(STATUS32(0xc7, 0xc8, 1, 2, 3, 4), DECODE_UD);
+	assert_int_equal(STATUS32(0x0f, 0xba, 0xc0), DECODE_TRUNCATED);
+	assert_int_equal(STATUS32(0x0f, 0x00, 0x34), DECODE_TRUNCATED);
+}
+
 static void test_simd_encodings_decode_full_length_to_ud_rows(void **state)
 {
 	(void)state;
@@ -716,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_partial_fetches_decode_like_a_buffer),
 		cmocka_unit_test(test_arbitrary_bytes_never_overrun),
 		cmocka_unit_test(test_bytes_hold_everything_fetched),
+		cmocka_unit_test(test_undefined_group_member_is_fetched_whole_before_ud),
 		cmocka_unit_test(test_truncated_input_is_reported),
 		cmocka_unit_test(test_disassembly_is_capstones_text_and_length),
 	};
