@@ -128,16 +128,20 @@ void op_xlat(struct cpu *c, const struct insn *i)
 	reg8_write(c, 0, mem_read8(c, seg, off));
 }
 
-/* BOUND Gv, Ma: signed bounds at [ea] and [ea + size]; #BR when outside. */
+/*
+ * BOUND Gv, Ma: signed bounds at [ea] and [ea + size]. The host reads
+ * and compares the lower bound first: below it is #BR without touching
+ * the upper bound (no #PF there), as probed natively.
+ */
 void op_bound(struct cpu *c, const struct insn *i)
 {
 	int s = i->opsize;
 	uint32_t ea = insn_ea(c, i), mask = i->adsize == 2 ? 0xffff : 0xffffffffu;
-	int32_t lo = (int32_t)sign_extend(mem_read(c, i->seg, ea, s), s);
-	int32_t hi = (int32_t)sign_extend(mem_read(c, i->seg, (ea + s) & mask, s), s);
 	int32_t idx = (int32_t)sign_extend(reg_read(c, i->reg, s), s);
 
-	if (idx < lo || idx > hi)
+	if (idx < (int32_t)sign_extend(mem_read(c, i->seg, ea, s), s))
+		cpu_raise(c, EXC_BR, 0);
+	if (idx > (int32_t)sign_extend(mem_read(c, i->seg, (ea + s) & mask, s), s))
 		cpu_raise(c, EXC_BR, 0);
 }
 
