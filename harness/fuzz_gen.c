@@ -51,58 +51,81 @@ struct fuzz_gap {
 	uint8_t engines;      /* GAP_* */
 	bool cpl0_only;       /* at CPL 3 every engine faults alike */
 	const char *why;
-	bool rep_only;        /* only with an F3 prefix (a newer instruction on the host) */
+	uint8_t form;         /* FORM_*: the spelling that makes it another instruction */
 };
+
+/* fuzz_gap.form: which spellings of the row the gap covers */
+#define FORM_ANY 0
+#define FORM_REP 1        /* only with an F3 prefix (a newer instruction on the host) */
+#define FORM_REG 2        /* only with a register ModRM (a memory-only row: #UD on a P6) */
+
+#define GAP_TAIL 15       /* bytes fetched past the code: an instruction's most */
 
 #define ROW_ANY_EXT (-2)
 
 static const struct fuzz_gap fuzz_gaps[] = {
 	{ op_pushf, 0, NULL, 0, "pushf", GAP_NATIVE, false,
-	  "pushes the host's EFLAGS: IOPL and IF are the host's, not the guest's virtual ones", false },
-	{ op_sgdt, 0, NULL, 0, "sgdt", GAP_NATIVE, false, "stores the host's GDTR", false },
-	{ op_sidt, 0, NULL, 0, "sidt", GAP_NATIVE, false, "stores the host's IDTR", false },
-	{ op_sldt, 0, NULL, 0, "sldt", GAP_NATIVE, false, "stores the host's LDTR selector", false },
-	{ op_str, 0, NULL, 0, "str", GAP_NATIVE, false, "stores the host's TR selector", false },
-	{ op_smsw, 0, NULL, 0, "smsw", GAP_NATIVE, false, "stores the host's CR0 bits 0-15", false },
+	  "pushes the host's EFLAGS: IOPL and IF are the host's, not the guest's virtual ones", FORM_ANY },
+	{ op_sgdt, 0, NULL, 0, "sgdt", GAP_NATIVE, false, "stores the host's GDTR", FORM_ANY },
+	{ op_sidt, 0, NULL, 0, "sidt", GAP_NATIVE, false, "stores the host's IDTR", FORM_ANY },
+	{ op_sldt, 0, NULL, 0, "sldt", GAP_NATIVE, false, "stores the host's LDTR selector", FORM_ANY },
+	{ op_str, 0, NULL, 0, "str", GAP_NATIVE, false, "stores the host's TR selector", FORM_ANY },
+	{ op_smsw, 0, NULL, 0, "smsw", GAP_NATIVE, false, "stores the host's CR0 bits 0-15", FORM_ANY },
 	{ op_mov_from_sreg, 0, NULL, 0, "mov r/m,sreg", GAP_NATIVE, false,
-	  "reads the host's selector value", false },
+	  "reads the host's selector value", FORM_ANY },
 	{ op_push_sreg, 0, NULL, 0, "push sreg", GAP_NATIVE, false,
-	  "pushes the host's selector value", false },
-	{ op_lar, 0, NULL, 0, "lar", GAP_NATIVE, false, "reads the host's descriptor tables", false },
-	{ op_lsl, 0, NULL, 0, "lsl", GAP_NATIVE, false, "reads the host's descriptor tables", false },
-	{ op_verr, 0, NULL, 0, "verr", GAP_NATIVE, false, "reads the host's descriptor tables", false },
-	{ op_verw, 0, NULL, 0, "verw", GAP_NATIVE, false, "reads the host's descriptor tables", false },
+	  "pushes the host's selector value", FORM_ANY },
+	{ op_lar, 0, NULL, 0, "lar", GAP_NATIVE, false, "reads the host's descriptor tables", FORM_ANY },
+	{ op_lsl, 0, NULL, 0, "lsl", GAP_NATIVE, false, "reads the host's descriptor tables", FORM_ANY },
+	{ op_verr, 0, NULL, 0, "verr", GAP_NATIVE, false, "reads the host's descriptor tables", FORM_ANY },
+	{ op_verw, 0, NULL, 0, "verw", GAP_NATIVE, false, "reads the host's descriptor tables", FORM_ANY },
 	{ NULL, A_SSE, NULL, 0, "MMX/SSE", GAP_NATIVE | GAP_QEMU, false,
 	  "executed by the host CPU, and by QEMU even with -mmx, although doppel's CPUID "
-	  "offers none", false },
+	  "offers none", FORM_ANY },
 	{ NULL, 0, "fbad", EXT_MEM(1), "fisttp", GAP_NATIVE, false,
-	  "DB/DD/DF /1 is FISTTP (SSE3) on the host, #UD on a P6", false },
+	  "DB/DD/DF /1 is FISTTP (SSE3) on the host, #UD on a P6", FORM_ANY },
 	{ NULL, 0, "sysenter", ROW_ANY_EXT, "sysenter", GAP_NATIVE, false,
-	  "enters the host kernel; doppel's CPUID offers no SEP (#UD)", false },
+	  "enters the host kernel; doppel's CPUID offers no SEP (#UD)", FORM_ANY },
 	{ NULL, 0, "sysexit", ROW_ANY_EXT, "sysexit", GAP_NATIVE, false,
-	  "the host's SYSEXIT faults otherwise than a P6 without SEP (#UD)", false },
+	  "the host's SYSEXIT faults otherwise than a P6 without SEP (#UD)", FORM_ANY },
 	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_NATIVE, false,
 	  "native code cannot count instructions: de returns the TSC of the last "
-	  "synchronization point, interp counts every retired instruction", false },
+	  "synchronization point, interp counts every retired instruction", FORM_ANY },
 	{ op_fnstenv, 0, NULL, 0, "fnstenv", GAP_NATIVE, false,
-	  "stores the host's FCS/FDS (0: this CPU deprecates them) where a P6 stores the selectors", false },
+	  "stores the host's FCS/FDS (0: this CPU deprecates them) where a P6 stores the selectors", FORM_ANY },
 	{ op_fnsave, 0, NULL, 0, "fnsave", GAP_NATIVE, false,
-	  "stores the host's FCS/FDS (0: this CPU deprecates them) where a P6 stores the selectors", false },
+	  "stores the host's FCS/FDS (0: this CPU deprecates them) where a P6 stores the selectors", FORM_ANY },
 	{ op_bsf, 0, NULL, 0, "rep bsf", GAP_NATIVE, false,
-	  "F3 0F BC is TZCNT on the host (BMI1), BSF on a P6", true },
+	  "F3 0F BC is TZCNT on the host (BMI1), BSF on a P6", FORM_REP },
 	{ op_bsr, 0, NULL, 0, "rep bsr", GAP_NATIVE, false,
-	  "F3 0F BD is LZCNT on the host (ABM), BSR on a P6", true },
-	{ op_cpuid, 0, NULL, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's", false },
+	  "F3 0F BD is LZCNT on the host (ABM), BSR on a P6", FORM_REP },
+	{ NULL, 0, "les", EXT_NONE, "vex3", GAP_NATIVE, false,
+	  "C4 with a register ModRM is a 3-byte VEX prefix (AVX) on the host, LES #UD on a P6",
+	  FORM_REG },
+	{ NULL, 0, "lds", EXT_NONE, "vex2", GAP_NATIVE, false,
+	  "C5 with a register ModRM is a 2-byte VEX prefix (AVX) on the host, LDS #UD on a P6",
+	  FORM_REG },
+	{ NULL, 0, "bound", EXT_NONE, "evex", GAP_NATIVE, false,
+	  "62 with a register ModRM is an EVEX prefix (AVX-512) on the host, BOUND #UD on a P6",
+	  FORM_REG },
+	{ NULL, 0, "lgdt", EXT_MEM(2), "0f 01 /2 reg", GAP_NATIVE, false,
+	  "0F 01 D0-D7 are XGETBV, XEND, XTEST, ... on the host (XGETBV and XTEST run at CPL 3), "
+	  "#UD on a P6", FORM_REG },
+	{ NULL, 0, "lidt", EXT_MEM(3), "0f 01 /3 reg", GAP_NATIVE, false,
+	  "0F 01 D8-DF are AMD's SVM instructions: #UD on this Intel host, except VMMCALL (D9), "
+	  "which the host's own hypervisor rewrites in the guest's code page into VMCALL (0F 01 C1) "
+	  "and answers (EAX = -1); #UD on a P6", FORM_REG },
+	{ op_cpuid, 0, NULL, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's", FORM_ANY },
 	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_QEMU, false,
-	  "QEMU's time is not doppel's virtual clock", false },
+	  "QEMU's time is not doppel's virtual clock", FORM_ANY },
 	{ op_rdpmc, 0, NULL, 0, "rdpmc", GAP_QEMU, true,
-	  "performance counters are not modelled alike", false },
-	{ op_rdmsr, 0, NULL, 0, "rdmsr", GAP_QEMU, true, "QEMU models other MSRs", false },
-	{ op_wrmsr, 0, NULL, 0, "wrmsr", GAP_QEMU, true, "QEMU models other MSRs", false },
-	{ op_in, 0, NULL, 0, "in", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
-	{ op_out, 0, NULL, 0, "out", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
-	{ op_ins, 0, NULL, 0, "ins", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
-	{ op_outs, 0, NULL, 0, "outs", GAP_QEMU, true, "QEMU's devices are not doppel's", false },
+	  "performance counters are not modelled alike", FORM_ANY },
+	{ op_rdmsr, 0, NULL, 0, "rdmsr", GAP_QEMU, true, "QEMU models other MSRs", FORM_ANY },
+	{ op_wrmsr, 0, NULL, 0, "wrmsr", GAP_QEMU, true, "QEMU models other MSRs", FORM_ANY },
+	{ op_in, 0, NULL, 0, "in", GAP_QEMU, true, "QEMU's devices are not doppel's", FORM_ANY },
+	{ op_out, 0, NULL, 0, "out", GAP_QEMU, true, "QEMU's devices are not doppel's", FORM_ANY },
+	{ op_ins, 0, NULL, 0, "ins", GAP_QEMU, true, "QEMU's devices are not doppel's", FORM_ANY },
+	{ op_outs, 0, NULL, 0, "outs", GAP_QEMU, true, "QEMU's devices are not doppel's", FORM_ANY },
 };
 
 static bool gap_matches(const struct fuzz_gap *g, const struct insn_desc *d)
@@ -119,12 +142,13 @@ static uint8_t gap_bit(enum case_engine e)
 	return e == CENG_NATIVE ? GAP_NATIVE : e == CENG_QEMU ? GAP_QEMU : 0;
 }
 
-static const struct fuzz_gap *gap_find_rep(const struct insn_desc *d, enum case_engine e,
-					    int cpl, bool rep)
+static const struct fuzz_gap *gap_find_form(const struct insn_desc *d, enum case_engine e,
+					     int cpl, uint8_t form)
 {
 	for (unsigned k = 0; k < sizeof(fuzz_gaps) / sizeof(fuzz_gaps[0]); k++) {
 		const struct fuzz_gap *g = &fuzz_gaps[k];
-		if (gap_matches(g, d) && g->rep_only == rep && (g->engines & gap_bit(e)) && (!g->cpl0_only || cpl == 0))
+		if (gap_matches(g, d) && g->form == form && (g->engines & gap_bit(e)) &&
+		    (!g->cpl0_only || cpl == 0))
 			return g;
 	}
 	return NULL;
@@ -132,7 +156,7 @@ static const struct fuzz_gap *gap_find_rep(const struct insn_desc *d, enum case_
 
 static const struct fuzz_gap *gap_find(const struct insn_desc *d, enum case_engine e, int cpl)
 {
-	return gap_find_rep(d, e, cpl, false);
+	return gap_find_form(d, e, cpl, FORM_ANY);
 }
 
 const char *fuzz_gap_reason(const struct insn_desc *d, enum case_engine e, int cpl)
@@ -142,19 +166,82 @@ const char *fuzz_gap_reason(const struct insn_desc *d, enum case_engine e, int c
 	return g ? g->why : NULL;
 }
 
+static bool byte_is_prefix(uint8_t b)
+{
+	static const uint8_t prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65,
+					    0x66, 0x67, 0xf0, 0xf2, 0xf3 };
+
+	return memchr(prefixes, b, sizeof(prefixes)) != NULL;
+}
+
+/*
+ * The memory-only row that bytes spell with a register ModRM (#UD on a
+ * P6, whether or not the table has a row for that ModRM); NULL if none.
+ */
+static const struct insn_desc *gap_reg_form_row(const uint8_t *bytes, unsigned n)
+{
+	unsigned k = 0, map = 0;
+
+	while (k < n && byte_is_prefix(bytes[k]))
+		k++;
+	if (k < n && bytes[k] == 0x0f) {
+		map = 1;
+		k++;
+	}
+	if (k + 1 >= n || insn_table_kind(map, bytes[k]) != OPK_MODRM || bytes[k + 1] < 0xc0)
+		return NULL;
+	return insn_table_match(map, bytes[k], bytes[k + 1] & 0x3f);
+}
+
+/* The gap of the instruction decoded (st) from bytes, if any. */
+static const struct fuzz_gap *gap_of(const struct insn *i, enum decode_status st,
+				     const uint8_t *bytes, unsigned n, enum case_engine e, int cpl)
+{
+	const struct fuzz_gap *g = i->desc ? gap_find(i->desc, e, cpl) : NULL;
+	const struct insn_desc *reg_row = gap_reg_form_row(bytes, n);
+
+	if (!g && i->desc && (i->prefixes & P_REP))
+		g = gap_find_form(i->desc, e, cpl, FORM_REP);
+	if (!g && reg_row && st != DECODE_OK)
+		g = gap_find_form(reg_row, e, cpl, FORM_REG);
+	return g;
+}
+
+/*
+ * What the engines fetch at the code: the code, the end marker, then
+ * the page bytes after it. An instruction cut short by the end of the
+ * code runs on into the marker, and is what they execute.
+ */
+static unsigned gap_image_bytes(const struct fuzz_case *fc, uint8_t *buf)
+{
+	uint32_t lin = case_code_lin(fc) + fc->code_len;
+	unsigned n = fc->code_len + case_end_marker(fc, buf + fc->code_len);
+
+	memcpy(buf, fc->code, fc->code_len);
+	for (unsigned k = 0; k < GAP_TAIL; k++, n++) {
+		uint32_t at = lin + (n - fc->code_len);
+		buf[n] = 0;
+		for (unsigned p = 0; p < fc->n_pages; p++)
+			if (fc->page[p].lin == (at & ~(uint32_t)(CASE_PAGE - 1)))
+				buf[n] = fc->page[p].data[at & (CASE_PAGE - 1)];
+	}
+	return n;
+}
+
 /* The first instruction of fc's code with a gap for e: its offset, or -1. */
 static int gap_offset(const struct fuzz_case *fc, enum case_engine e, const struct fuzz_gap **gap)
 {
+	uint8_t buf[CASE_CODE_MAX + CASE_END_MARKER_MAX + GAP_TAIL];
+	unsigned n = gap_image_bytes(fc, buf);
 	struct insn i;
 
 	for (unsigned at = 0; at < fc->code_len; at += i.len) {
-		if (decode_bytes(&i, fc->code32, fc->code + at, fc->code_len - at, fc->eip + at))
-			return -1;
-		*gap = gap_find(i.desc, e, fc->cpl);
-		if (!*gap && (i.prefixes & P_REP))
-			*gap = gap_find_rep(i.desc, e, fc->cpl, true);
+		enum decode_status st = decode_bytes(&i, fc->code32, buf + at, n - at, fc->eip + at);
+		*gap = gap_of(&i, st, buf + at, i.len, e, fc->cpl);
 		if (*gap)
 			return (int)at;
+		if (st != DECODE_OK)
+			return -1;
 	}
 	return -1;
 }
@@ -340,7 +427,7 @@ static const uint8_t seg_prefixes[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
 static bool rep_is_gap(const struct gen *g, const struct insn_desc *d)
 {
 	for (int e = 0; e < CENG_COUNT; e++)
-		if (g->t->engine[e] && gap_find_rep(d, (enum case_engine)e, g->fc->cpl, true))
+		if (g->t->engine[e] && gap_find_form(d, (enum case_engine)e, g->fc->cpl, FORM_REP))
 			return true;
 	return false;
 }

@@ -18,14 +18,31 @@ struct minimizer {
 	fuzz_still_differs_fn *still;
 	void *ctx;
 	unsigned steps;
+	bool gapless[CENG_COUNT];  /* engines the case has no gap for (fuzz_case_gap) */
 };
+
+/*
+ * A trial that spells a gap instruction (dropping bytes can make one,
+ * or cut one short so that it runs into the end marker) shows the gap,
+ * not the difference.
+ */
+static bool min_adds_gap(const struct minimizer *m)
+{
+	const char *mnemonic;
+
+	for (int e = 0; e < CENG_COUNT; e++)
+		if (m->gapless[e] && fuzz_case_gap(m->trial, (enum case_engine)e, &mnemonic))
+			return true;
+	return false;
+}
 
 /* Keep the trial if the difference is still there. */
 static bool min_try(struct minimizer *m)
 {
 	char why[160];
 
-	if (case_validate(m->trial, why, sizeof(why)) < 0 || !m->still(m->ctx, m->trial)) {
+	if (case_validate(m->trial, why, sizeof(why)) < 0 || min_adds_gap(m) ||
+	    !m->still(m->ctx, m->trial)) {
 		memcpy(m->trial, m->fc, sizeof(*m->trial));
 		return false;
 	}
@@ -149,10 +166,13 @@ unsigned fuzz_minimize(struct fuzz_case *fc, fuzz_still_differs_fn *still_differ
 		min_drop_insns, min_zero_regs, min_flags, min_flat_segments,
 		min_drop_pages, min_zero_memory,
 	};
-	struct minimizer m = { fc, malloc(sizeof(*fc)), still_differs, ctx, 0 };
+	struct minimizer m = { fc, malloc(sizeof(*fc)), still_differs, ctx, 0, { false } };
+	const char *mnemonic;
 
 	if (!m.trial)
 		return 0;
+	for (int e = 0; e < CENG_COUNT; e++)
+		m.gapless[e] = !fuzz_case_gap(fc, (enum case_engine)e, &mnemonic);
 	memcpy(m.trial, fc, sizeof(*fc));
 	for (int round = 0; round < MIN_ROUNDS; round++) {
 		bool changed = false;
