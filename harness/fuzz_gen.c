@@ -58,10 +58,17 @@ struct fuzz_gap {
 #define FORM_ANY 0
 #define FORM_REP 1        /* only with an F3 prefix (a newer instruction on the host) */
 #define FORM_REG 2        /* only with a register ModRM (a memory-only row: #UD on a P6) */
+#define FORM_HOST_SEL 3   /* only loading a host selector (gap_loads_host_selector) */
 
 #define GAP_TAIL 15       /* bytes fetched past the code: an instruction's most */
 
 #define ROW_ANY_EXT (-2)
+
+#define HOST_SEL_WHY \
+	"loads one of the host's DPL-3 GDT selectors (0x30-0x33, 0x78-0x7b; 0x20-0x23, " \
+	"0x28-0x2b unless the case has its flat descriptor there) without a trap where the " \
+	"guest's GDT faults or means another segment: de sees it only at the next trap " \
+	"(docs/direct-execution.md, \"Segment loads the host answers\")"
 
 static const struct fuzz_gap fuzz_gaps[] = {
 	{ op_pushf, 0, NULL, 0, "pushf", GAP_NATIVE, false,
@@ -115,6 +122,11 @@ static const struct fuzz_gap fuzz_gaps[] = {
 	  "0F 01 D8-DF are AMD's SVM instructions: #UD on this Intel host, except VMMCALL (D9), "
 	  "which the host's own hypervisor rewrites in the guest's code page into VMCALL (0F 01 C1) "
 	  "and answers (EAX = -1); #UD on a P6", FORM_REG },
+	{ op_mov_to_sreg, 0, NULL, 0, "mov sreg,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
+	  FORM_HOST_SEL },
+	{ op_pop_sreg, 0, NULL, 0, "pop sreg,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
+	  FORM_HOST_SEL },
+	{ op_lxs, 0, NULL, 0, "lxs,host selector", GAP_NATIVE, false, HOST_SEL_WHY, FORM_HOST_SEL },
 	{ op_cpuid, 0, NULL, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's", FORM_ANY },
 	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_QEMU, false,
 	  "QEMU's time is not doppel's virtual clock", FORM_ANY },
@@ -193,17 +205,77 @@ static const struct insn_desc *gap_reg_form_row(const uint8_t *bytes, unsigned n
 	return insn_table_match(map, bytes[k], bytes[k + 1] & 0x3f);
 }
 
-/* The gap of the instruction decoded (st) from bytes, if any. */
-static const struct fuzz_gap *gap_of(const struct insn *i, enum decode_status st,
-				     const uint8_t *bytes, unsigned n, enum case_engine e, int cpl)
+/* A byte of the case's pages at a linear address (0 where none is declared). */
+static uint8_t case_byte(const struct fuzz_case *fc, uint32_t lin)
 {
-	const struct fuzz_gap *g = i->desc ? gap_find(i->desc, e, cpl) : NULL;
-	const struct insn_desc *reg_row = gap_reg_form_row(bytes, n);
+	for (unsigned p = 0; p < fc->n_pages; p++)
+		if (fc->page[p].lin == (lin & ~(uint32_t)(CASE_PAGE - 1)))
+			return fc->page[p].data[lin & (CASE_PAGE - 1)];
+	return 0;
+}
+
+static uint16_t case_word(const struct fuzz_case *fc, int seg, uint32_t off)
+{
+	uint32_t lin = fc->seg[seg].base + off;
+
+	return (uint16_t)(case_byte(fc, lin) | case_byte(fc, lin + 1) << 8);
+}
+
+/* The selector a segment load takes, from the case's initial state. */
+static uint16_t gap_loaded_selector(const struct fuzz_case *fc, const struct insn *i)
+{
+	struct cpu c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.gpr, fc->gpr, sizeof(c.gpr));
+	if (i->desc->exec == op_pop_sreg)
+		return case_word(fc, SR_SS, (fc->seg[SR_SS].attr & 0x4000) ? fc->gpr[ESP]
+								   : fc->gpr[ESP] & 0xffff);
+	if (!i->mem)
+		return (uint16_t)fc->gpr[i->rm];
+	uint32_t ea = insn_ea(&c, i) + (i->desc->exec == op_lxs ? i->opsize : 0);
+	return case_word(fc, i->seg, i->adsize == 2 ? ea & 0xffff : ea);
+}
+
+/* Does the case define sel's GDT slot as the host does: flat, base 0? */
+static bool case_defines_flat(const struct fuzz_case *fc, uint16_t sel)
+{
+	for (int s = 0; s < 6; s++)
+		if ((fc->seg[s].sel & ~3) == (sel & ~3) && !fc->seg[s].base &&
+		    fc->seg[s].limit == 0xffffffffu)
+			return true;
+	return false;
+}
+
+/*
+ * A host DPL-3 GDT selector loads natively without a trap; the guest
+ * must mean the same by it (de_adopt_selector), which a case can only do
+ * for the flat 0x20/0x28 slots. The selector is the one of the initial
+ * state: an earlier instruction of the code may still compute another.
+ */
+static bool gap_loads_host_selector(const struct fuzz_case *fc, const struct insn *i)
+{
+	uint16_t sel = gap_loaded_selector(fc, i) & ~3;
+
+	if (sel == 0x30 || sel == 0x78)
+		return true;
+	return (sel == 0x20 || sel == 0x28) && !case_defines_flat(fc, sel);
+}
+
+/* The gap of the instruction decoded (st) from bytes, if any. */
+static const struct fuzz_gap *gap_of(const struct fuzz_case *fc, const struct insn *i,
+				     enum decode_status st, const uint8_t *bytes, enum case_engine e)
+{
+	const struct fuzz_gap *g = i->desc ? gap_find(i->desc, e, fc->cpl) : NULL;
+	const struct insn_desc *reg_row = gap_reg_form_row(bytes, i->len);
 
 	if (!g && i->desc && (i->prefixes & P_REP))
-		g = gap_find_form(i->desc, e, cpl, FORM_REP);
+		g = gap_find_form(i->desc, e, fc->cpl, FORM_REP);
 	if (!g && reg_row && st != DECODE_OK)
-		g = gap_find_form(reg_row, e, cpl, FORM_REG);
+		g = gap_find_form(reg_row, e, fc->cpl, FORM_REG);
+	if (!g && st == DECODE_OK && gap_find_form(i->desc, e, fc->cpl, FORM_HOST_SEL) &&
+	    gap_loads_host_selector(fc, i))
+		g = gap_find_form(i->desc, e, fc->cpl, FORM_HOST_SEL);
 	return g;
 }
 
@@ -218,13 +290,8 @@ static unsigned gap_image_bytes(const struct fuzz_case *fc, uint8_t *buf)
 	unsigned n = fc->code_len + case_end_marker(fc, buf + fc->code_len);
 
 	memcpy(buf, fc->code, fc->code_len);
-	for (unsigned k = 0; k < GAP_TAIL; k++, n++) {
-		uint32_t at = lin + (n - fc->code_len);
-		buf[n] = 0;
-		for (unsigned p = 0; p < fc->n_pages; p++)
-			if (fc->page[p].lin == (at & ~(uint32_t)(CASE_PAGE - 1)))
-				buf[n] = fc->page[p].data[at & (CASE_PAGE - 1)];
-	}
+	for (unsigned k = 0; k < GAP_TAIL; k++, n++)
+		buf[n] = case_byte(fc, lin + (n - fc->code_len));
 	return n;
 }
 
@@ -237,7 +304,7 @@ static int gap_offset(const struct fuzz_case *fc, enum case_engine e, const stru
 
 	for (unsigned at = 0; at < fc->code_len; at += i.len) {
 		enum decode_status st = decode_bytes(&i, fc->code32, buf + at, n - at, fc->eip + at);
-		*gap = gap_of(&i, st, buf + at, i.len, e, fc->cpl);
+		*gap = gap_of(fc, &i, st, buf + at, e);
 		if (*gap)
 			return (int)at;
 		if (st != DECODE_OK)
