@@ -127,6 +127,10 @@ static const struct fuzz_gap fuzz_gaps[] = {
 	{ op_pop_sreg, 0, NULL, 0, "pop sreg,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
 	  FORM_HOST_SEL },
 	{ op_lxs, 0, NULL, 0, "lxs,host selector", GAP_NATIVE, false, HOST_SEL_WHY, FORM_HOST_SEL },
+	{ op_jmp_far, 0, NULL, 0, "jmp far,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
+	  FORM_HOST_SEL },
+	{ op_call_far, 0, NULL, 0, "call far,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
+	  FORM_HOST_SEL },
 	{ op_cpuid, 0, NULL, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's", FORM_ANY },
 	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_QEMU, false,
 	  "QEMU's time is not doppel's virtual clock", FORM_ANY },
@@ -221,7 +225,7 @@ static uint16_t case_word(const struct fuzz_case *fc, int seg, uint32_t off)
 	return (uint16_t)(case_byte(fc, lin) | case_byte(fc, lin + 1) << 8);
 }
 
-/* The selector a segment load takes, from the case's initial state. */
+/* The selector a segment load or far transfer takes, from the case's initial state. */
 static uint16_t gap_loaded_selector(const struct fuzz_case *fc, const struct insn *i)
 {
 	struct cpu c;
@@ -231,9 +235,12 @@ static uint16_t gap_loaded_selector(const struct fuzz_case *fc, const struct ins
 	if (i->desc->exec == op_pop_sreg)
 		return case_word(fc, SR_SS, (fc->seg[SR_SS].attr & 0x4000) ? fc->gpr[ESP]
 								   : fc->gpr[ESP] & 0xffff);
+	if (i->desc->operand[0] == OPF_Ap)
+		return (uint16_t)i->imm2;
 	if (!i->mem)
 		return (uint16_t)fc->gpr[i->rm];
-	uint32_t ea = insn_ea(&c, i) + (i->desc->exec == op_lxs ? i->opsize : 0);
+	bool far_pointer = i->desc->operand[0] == OPF_Mp || i->desc->operand[1] == OPF_Mp;
+	uint32_t ea = insn_ea(&c, i) + (far_pointer ? i->opsize : 0);
 	return case_word(fc, i->seg, i->adsize == 2 ? ea & 0xffff : ea);
 }
 
@@ -295,22 +302,77 @@ static unsigned gap_image_bytes(const struct fuzz_case *fc, uint8_t *buf)
 	return n;
 }
 
-/* The first instruction of fc's code with a gap for e: its offset, or -1. */
+#define GAP_STREAMS 32
+
+/*
+ * Where the engines may start decoding: the code's start and every
+ * relative branch target (a forward branch can land inside another
+ * instruction, or past the code in the end marker and the bytes after
+ * it). cut[k] is where the code must end to keep stream k out of a gap
+ * past the code: at the branch that leads there.
+ */
+struct gap_streams {
+	unsigned start[GAP_STREAMS];
+	int cut[GAP_STREAMS];
+	unsigned n;
+};
+
+static void gap_add_stream(struct gap_streams *s, uint32_t target, int cut, unsigned n_bytes)
+{
+	if (target >= n_bytes || s->n == GAP_STREAMS)
+		return;
+	for (unsigned k = 0; k < s->n; k++)
+		if (s->start[k] == target)
+			return;
+	s->start[s->n] = target;
+	s->cut[s->n++] = cut;
+}
+
+static bool insn_is_relative_branch(const struct insn *i)
+{
+	for (int k = 0; k < 3; k++)
+		if (i->desc->operand[k] == OPF_Jb || i->desc->operand[k] == OPF_Jz)
+			return true;
+	return false;
+}
+
+/* Stream k's first gap: where the code must end to avoid it, or -1. */
+static int gap_scan_stream(const struct fuzz_case *fc, enum case_engine e, const uint8_t *buf,
+			   unsigned n, struct gap_streams *s, unsigned k, const struct fuzz_gap **gap)
+{
+	struct insn i;
+
+	for (unsigned at = s->start[k]; at < n; at += i.len) {
+		if (at == fc->code_len)
+			return -1; /* the end marker */
+		enum decode_status st = decode_bytes(&i, fc->code32, buf + at, n - at, fc->eip + at);
+		int cut = at < fc->code_len ? (int)at : s->cut[k];
+		*gap = gap_of(fc, &i, st, buf + at, e);
+		if (*gap || st != DECODE_OK)
+			return *gap ? cut : -1;
+		if (insn_is_relative_branch(&i))
+			gap_add_stream(s, at + i.len + i.imm, cut, n);
+	}
+	return -1;
+}
+
+/* Where fc's code must end to hold no gap for e (its first), or -1. */
 static int gap_offset(const struct fuzz_case *fc, enum case_engine e, const struct fuzz_gap **gap)
 {
 	uint8_t buf[CASE_CODE_MAX + CASE_END_MARKER_MAX + GAP_TAIL];
 	unsigned n = gap_image_bytes(fc, buf);
-	struct insn i;
+	struct gap_streams s = { { 0 }, { 0 }, 1 };
+	const struct fuzz_gap *g;
+	int best = -1;
 
-	for (unsigned at = 0; at < fc->code_len; at += i.len) {
-		enum decode_status st = decode_bytes(&i, fc->code32, buf + at, n - at, fc->eip + at);
-		*gap = gap_of(fc, &i, st, buf + at, e);
-		if (*gap)
-			return (int)at;
-		if (st != DECODE_OK)
-			return -1;
+	for (unsigned k = 0; k < s.n; k++) {
+		int cut = gap_scan_stream(fc, e, buf, n, &s, k, &g);
+		if (cut >= 0 && (best < 0 || cut < best)) {
+			best = cut;
+			*gap = g;
+		}
 	}
-	return -1;
+	return best;
 }
 
 const char *fuzz_case_gap(const struct fuzz_case *fc, enum case_engine e, const char **mnemonic)
@@ -758,18 +820,26 @@ static void gen_code_place(struct gen *g)
 
 /*
  * Rows with a gap are never picked, but prefixes and the decoder can still
- * spell one (a WAIT before FNSTENV, bytes after a shorter decode): the
- * code ends before it.
+ * spell one (a WAIT before FNSTENV, bytes after a shorter decode, a
+ * branch into the middle of an instruction, an instruction that runs
+ * into the end marker): the code ends before it.
  */
 static void gen_cut_gaps(struct gen *g)
 {
 	const struct fuzz_gap *gap;
+	bool cut;
 
-	for (int e = 0; e < CENG_COUNT; e++) {
-		int at = g->t->engine[e] ? gap_offset(g->fc, (enum case_engine)e, &gap) : -1;
-		if (at >= 0)
-			g->fc->code_len = (unsigned)at;
-	}
+	/* a cut moves the end marker, which can make a new gap: again until none */
+	do {
+		cut = false;
+		for (int e = 0; e < CENG_COUNT; e++) {
+			int at = g->t->engine[e] ? gap_offset(g->fc, (enum case_engine)e, &gap) : -1;
+			if (at >= 0) {
+				g->fc->code_len = (unsigned)at;
+				cut = true;
+			}
+		}
+	} while (cut && g->fc->code_len);
 }
 
 void fuzz_gen_case(const struct fuzz_target *t, uint64_t seed, uint64_t index,
