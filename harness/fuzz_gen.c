@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/fuzz_gen.h"
+#include "vmm/de_host.h"
 #include "vmm/fpu.h"
 #include "vmm/interp.h"
 
@@ -66,7 +67,8 @@ struct fuzz_gap {
 
 #define HOST_SEL_WHY \
 	"loads one of the host's DPL-3 GDT selectors (0x30-0x33, 0x78-0x7b; 0x20-0x23, " \
-	"0x28-0x2b unless the case has its flat descriptor there) without a trap where the " \
+	"0x28-0x2b unless the case has its flat descriptor there) or the stub's LDT slots " \
+	"(0xffd4-0xffff) without a trap where the " \
 	"guest's GDT faults or means another segment: de sees it only at the next trap " \
 	"(docs/direct-execution.md, \"Segment loads the host answers\")"
 
@@ -257,14 +259,15 @@ static bool case_defines_flat(const struct fuzz_case *fc, uint16_t sel)
 /*
  * A host DPL-3 GDT selector loads natively without a trap; the guest
  * must mean the same by it (de_adopt_selector), which a case can only do
- * for the flat 0x20/0x28 slots. The selector is the one of the initial
+ * for the flat 0x20/0x28 slots. So do the stub's own LDT slots (de's
+ * copies of the guest's segments, DE_SEL_LDT: 0xffd4-0xffff). The selector is the one of the initial
  * state: an earlier instruction of the code may still compute another.
  */
 static bool gap_loads_host_selector(const struct fuzz_case *fc, const struct insn *i)
 {
 	uint16_t sel = gap_loaded_selector(fc, i) & ~3;
 
-	if (sel == 0x30 || sel == 0x78)
+	if (sel == 0x30 || sel == 0x78 || (sel & ~3) >= (DE_SEL_LDT(0) & ~3))
 		return true;
 	return (sel == 0x20 || sel == 0x28) && !case_defines_flat(fc, sel);
 }
