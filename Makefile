@@ -62,7 +62,7 @@ demo: all
 unit-test: setup $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-test: setup unit-test guest-test random-test de-test boot-test-selftest boot-test
+test: setup unit-test guest-test random-test de-test fuzz-test boot-test-selftest boot-test
 
 asan:
 	$(MAKE) MODE=asan $(BUILD:release=asan)/doppel
