@@ -5,6 +5,8 @@
  * still stops doppel, and the terminal's settings come back on every exit.
  * A pipe or a file on stdin is read as it is. A doppel in the background
  * leaves the terminal alone (changing it would stop the process, SIGTTOU).
+ * With a terminal, someone waits at it: an idle guest's halted time is
+ * spent asleep on the host (machine.halt_paced), not spun through.
  */
 #include "harness/harness.h"
 #include "vmm/machine.h"
@@ -56,6 +58,7 @@ void term_serial_begin(struct machine *m)
 	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
 		term_make_raw();
 	machine_serial_input(m, STDIN_FILENO);
+	m->halt_paced = isatty(STDIN_FILENO); /* someone waits at it: idle without spinning */
 }
 
 void term_serial_end(void)

@@ -85,6 +85,9 @@ struct machine {
 	int64_t rtc_base;              /* the RTC's time at icount 0, Unix seconds (UTC) */
 	int serial_in;                 /* fd COM1 receives from, -1 for none (vmm/machine_irq.c) */
 	bool serial_in_eof;
+	bool halt_paced;               /* an interactive terminal: halted time passes at the
+					* host's pace (machine_halt_wait) instead of at once */
+	uint64_t pace_clock, pace_host_ns; /* halt_paced's anchor: icount at a host time */
 	struct timer input_timer;      /* polls serial_in on the virtual clock */
 };
 
@@ -120,7 +123,9 @@ void machine_irq_reset(struct machine *m);
 /* The engine's INTA cycle (INTR set, IF=1, no shadow): the vector to deliver. */
 int machine_irq_ack(struct machine *m);
 /* HLT with IF=1: advance the clock to the next deadline (not past `end`)
- * and run the timers due; with no deadline at all, STOP_HLT. */
+ * and run the timers due; with no deadline at all, STOP_HLT. With
+ * halt_paced the host first sleeps that long, or until input COM1 can
+ * take arrives; the clock moves the same either way. */
 void machine_halt_wait(struct machine *m, uint64_t end);
 /* COM1 receives from fd (a terminal or a file), polled on the virtual clock. */
 void machine_serial_input(struct machine *m, int fd);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/devices.h"
@@ -34,6 +35,55 @@ int machine_irq_ack(struct machine *m)
 	return pic_ack(devices_state(m, &pic_ops));
 }
 
+/* Is there an input that COM1 would take now (machine_input_read)? */
+static bool machine_input_wanted(struct machine *m)
+{
+	struct uart *u = devices_state(m, &uart_ops);
+
+	return m->serial_in >= 0 && !m->serial_in_eof && uart_rx_room(u) && uart_rts(u);
+}
+
+static uint64_t machine_host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * An idle guest at an interactive terminal: instead of spinning through
+ * halted time, the host sleeps until its own clock reaches the virtual
+ * time the jump lands on (measured from an anchor), or until the user
+ * types something COM1 can take. A guest that fell behind the host's
+ * time by more than PACE_SLACK_NS (it was busy: interp is slower than
+ * real time) gets a new anchor instead of a burst. The jump itself is
+ * the same as without the sleep, so the host only changes when things
+ * happen, never what the guest sees; when input arrives is an external
+ * input anyway.
+ */
+#define PACE_SLACK_NS 20000000u /* 20 ms */
+
+static void machine_halt_pace(struct machine *m, uint64_t to)
+{
+	uint64_t now = machine_host_ns(), host = now - m->pace_host_ns;
+	uint64_t virt = timer_scale(to - m->pace_clock, 1000000000u, VCLOCK_HZ);
+
+	if (virt + PACE_SLACK_NS < host) {
+		m->pace_clock = m->icount;
+		m->pace_host_ns = now;
+		host = 0;
+		virt = timer_scale(to - m->icount, 1000000000u, VCLOCK_HZ);
+	}
+	if (virt <= host)
+		return;
+	struct timespec ts = { (time_t)((virt - host) / 1000000000u),
+			       (long)((virt - host) % 1000000000u) };
+	struct pollfd pfd = { .fd = machine_input_wanted(m) ? m->serial_in : -1,
+			      .events = POLLIN };
+	ppoll(&pfd, 1, &ts, NULL);
+}
+
 void machine_halt_wait(struct machine *m, uint64_t end)
 {
 	uint64_t next = m->timers.next;
@@ -45,6 +95,8 @@ void machine_halt_wait(struct machine *m, uint64_t end)
 	uint64_t to = next < end ? next : end;
 
 	if (to > m->icount) {
+		if (m->halt_paced)
+			machine_halt_pace(m, to);
 		m->halted_ticks += to - m->icount;
 		m->icount = to;
 	}
