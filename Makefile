@@ -71,10 +71,11 @@ asan-test:
 	$(MAKE) MODE=asan unit-test
 
 # Speed beside QEMU and native, in one run: guest programs on interp, de's
-# trap round trips and native compute, the Linux boot per engine.
+# trap round trips and native compute, fuzz cases/s, the Linux boot per engine.
 bench: all bench-guests linux-guest
 	@bench/run.sh $(DOPPEL) $(BENCH_BUILD)
 	@bench/de.sh
+	@bench/fuzz.sh $(DOPPEL)
 	@bench/linux.sh $(DOPPEL)
 
 clean:
