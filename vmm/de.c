@@ -11,7 +11,7 @@
  *
  * Native instructions are not counted in m->icount: the host cannot count
  * them. The instructions interp runs advance the virtual clock, and so
- * does each native time slice, by a fixed charge (de_charge_slice).
+ * does each native time slice, by a charge (de_charge_slice).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -55,6 +55,12 @@ static const uint8_t de_how_by_trapno[32] = {
 
 static const char *const sreg_names[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
 
+/* An event the CPU would take at the next instruction boundary. */
+static bool de_event_ready(const struct cpu *c)
+{
+	return c->pending.nmi || (c->pending.irq_line && (c->eflags & F_IF));
+}
+
 /*
  * The paper's rule, for this host: CPL 3 in protected mode, not V86,
  * nothing pending or held off, no single step (interp steps exactly),
@@ -69,7 +75,7 @@ bool de_exact(const struct cpu *c)
 
 	if (!cpu_pe(c) || cpu_vm86(c) || c->cpl != 3 || c->halted || c->shutdown)
 		return false;
-	if (c->int_shadow || c->pending.nmi || (c->pending.irq_line && (fl & F_IF)))
+	if (c->int_shadow || de_event_ready(c))
 		return false;
 	if (IOPL(fl) == 3 || (fl & F_TF) || c->exc.vector >= 0)
 		return false;
@@ -561,16 +567,27 @@ static void de_interp_to_user(struct machine *m, uint64_t n)
  * The budget rule for code the host cannot count: a native time slice
  * that ended without a trap (DE_SLICE_NS of host time) is charged as
  * DE_SLICE_INSNS instructions of the virtual clock, capped at the budget's
- * end. So a guest spinning in user mode still reaches --max-insns, and
- * its timers fire at about the host's real rate.
+ * end, or less: the charge ends at the deadline where an interrupt the
+ * CPU takes comes due (the native code would have been interrupted
+ * there). So a guest spinning in user mode still reaches --max-insns, and
+ * its timer interrupts arrive at their virtual times.
+ *
+ * The clock moves from deadline to deadline, as in a halt, never over
+ * one: each device sees each of its deadlines. (One jump over both edges
+ * of the 8254's one-tick strobe in mode 4, Linux's one-shot tick, lost
+ * the timer interrupt and with it the guest's tick for good.)
  */
 static void de_charge_slice(struct machine *m, uint64_t end)
 {
 	uint64_t left = end - m->icount;
+	uint64_t stop = m->icount + (left < DE_SLICE_INSNS ? left : DE_SLICE_INSNS);
 
-	m->icount += left < DE_SLICE_INSNS ? left : DE_SLICE_INSNS;
-	if (m->icount >= m->timers.next)
-		timer_run_due(m);
+	while (m->icount < stop && !de_event_ready(&m->cpu)) {
+		if (m->timers.next > m->icount)
+			m->icount = m->timers.next < stop ? m->timers.next : stop;
+		if (m->icount >= m->timers.next)
+			timer_run_due(m);
+	}
 }
 
 static void de_step_native(struct machine *m, uint64_t end)

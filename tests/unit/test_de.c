@@ -465,6 +465,39 @@ static void the_engine_runs_ring_0_on_interp_and_ring_3_natively(void **state)
 	assert_int_equal(m->icount - start, 7); /* 6 + HLT: native code is not counted */
 }
 
+/*
+ * Linux's one-shot tick: the 8254's channel 0 in mode 4 pulls IRQ 0 low
+ * for one PIT tick at the terminal count, and the rising edge raises it.
+ * A user-mode spin is preempted (a slice of host time); its charge moves
+ * the clock deadline by deadline, so the PIC sees both edges and the
+ * interrupt arrives at its own time, well inside the slice. (Charged in
+ * one jump, the pulse fell between two looks at OUT: no interrupt, ever.)
+ */
+static void a_preempted_spin_takes_the_one_shot_timer_interrupt_at_its_deadline(void **state)
+{
+	/* The control word raises OUT (mode 4): ICW1 then drops that edge. */
+	static const uint8_t ports[][2] = {
+		{ 0x43, 0x38 }, { 0x40, 100 }, { 0x40, 0 },  /* channel 0, mode 4, count 100 */
+		{ 0x20, 0x11 }, { 0x21, 0x20 }, { 0x21, 0x04 }, { 0x21, 0x01 }, /* ICW1-4: base 0x20 */
+		{ 0x21, 0xfe },                                                 /* only IRQ 0 */
+	};
+
+	(void)state;
+	kernel_state();
+	put64(IDT + 8 * 0x20, ((uint64_t)(KHANDLER >> 16) << 48) | (0x8eull << 40) |
+				      (0x08ull << 16) | (KHANDLER & 0xffff));
+	CODE_OF("\xeb\xfe"); /* jmp $ */
+	uint64_t start = m->icount;
+	for (unsigned i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		machine_io_out(m, ports[i][0], 1, ports[i][1]);
+	assert_int_equal(engine_de.run(m, 30000000), STOP_HLT);
+	assert_int_equal(c->cpl, 0);
+	assert_int_equal(c->eip, KHANDLER + 1);
+	assert_int_equal(get32(KSTACK - 20), CODE); /* interrupted in the spin */
+	/* 102 PIT ticks (load, count, rising edge) of 838 ns, then the HLT */
+	assert_in_range(m->icount - start, 100 * 838, 103 * 839);
+}
+
 /* glibc's TLS: the guest kernel's set_thread_area put a data segment of
  * base TLS in GDT entry 6, and user code loads selector 0x33 into GS --
  * natively the host's 64-bit code selector (base 0). */
@@ -597,6 +630,7 @@ int main(void)
 		T(invlpg_drops_a_page_the_stub_may_map_by_itself),
 		T(interp_stops_where_the_cpu_returns_to_cpl_3),
 		T(the_engine_runs_ring_0_on_interp_and_ring_3_natively),
+		T(a_preempted_spin_takes_the_one_shot_timer_interrupt_at_its_deadline),
 		T(a_native_load_of_the_hosts_0x33_gets_the_guests_tls_base),
 		T(a_native_load_of_the_hosts_0x7b_is_exact_for_flat_guest_data),
 		T(random_code_always_comes_back),
