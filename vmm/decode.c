@@ -331,8 +331,8 @@ static bool decode_opcode(struct decoder *d, uint8_t op)
 		d->status = DECODE_UD;
 		return false;
 	}
-	/* 0F 38 / 0F 3A: three-byte maps, all of them #UD here. */
-	if (map == 1 && (op == 0x38 || op == 0x3a) && !decode_next(d, &escape))
+	/* 0F 38-3F: three-byte maps, all of them #UD here (their rows say how long). */
+	if (map == 1 && (op & 0xf8) == 0x38 && !decode_next(d, &escape))
 		return false;
 	if (kind == OPK_MODRM && !decode_next(d, &i->modrm))
 		return false;

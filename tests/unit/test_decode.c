@@ -165,6 +165,8 @@ static unsigned put_opcode(uint8_t *b, const struct insn_desc *d, unsigned op)
 		b[n++] = 0x00; /* PSHUFB */
 	if (d->map == 1 && op == 0x3a)
 		b[n++] = 0x0f; /* PALIGNR */
+	if (d->map == 1 && (op & 0xf8) == 0x38 && op != 0x38 && op != 0x3a)
+		b[n++] = 0x00; /* an empty map: any third byte */
 	return n;
 }
 
@@ -587,6 +589,9 @@ static void test_simd_encodings_decode_full_length_to_ud_rows(void **state)
 	assert_true(i.desc->attr & A_SSE);
 	assert_int_equal(DECODE32(0x66, 0x0f, 0x3a, 0x0f, 0x44, 0x24, 0x08, 0x04).len, 8);
 	assert_int_equal(DECODE32(0x66, 0x0f, 0x38, 0x00, 0x04, 0x25, 0, 0, 0, 0).len, 10);
+	assert_int_equal(DECODE32(0x0f, 0x3b, 0x00, 0x05, 0, 0, 0, 0, 0).len, 9);
+	assert_int_equal(STATUS32(0x0f, 0x3b, 0x00, 0x05, 0, 0, 0, 0), DECODE_TRUNCATED);
+	assert_int_equal(DECODE32(0x67, 0x0f, 0x39, 0xff, 0x06, 0, 0).len, 7);
 	assert_int_equal(DECODE32(0x0f, 0x77).len, 2);   /* emms */
 	assert_int_equal(DECODE32(0x0f, 0xff, 0xc0).len, 3); /* ud0 with ModRM */
 	assert_int_equal(DECODE32(0x66, 0x0f, 0x78, 0xc0).len, 4); /* vmread */
