@@ -246,6 +246,38 @@ static void run_interp(struct case_runner *r, const struct fuzz_case *fc,
 	state_from_interp(out, r, fc, why);
 }
 
+static bool in_stubs(const struct cpu *c)
+{
+	return c->seg[SR_CS].sel == CASE_SEL_CODE0 && c->eip >= CASE_H_STUBS &&
+	       c->eip < CASE_H_STUBS + 256 * CASE_H_STUB_SIZE;
+}
+
+/* The run ends in a stub's HLT: an interp run of one instruction at a time is the same run. */
+bool case_run_watch(struct case_runner *r, const struct fuzz_case *fc, case_look_fn *look,
+		    void *ctx)
+{
+	struct case_state *st = malloc(sizeof(*st));
+	struct cpu *c = &r->m.cpu;
+	bool seen = false;
+
+	if (!st || !runner_load(r, fc, st)) {
+		free(st);
+		return false;
+	}
+	free(st);
+	for (unsigned n = 0; n < CASE_BUDGET && !seen && !in_stubs(c); n++) {
+		uint8_t bytes[15];
+		unsigned len = 0;
+		for (const uint8_t *p; len < sizeof(bytes) &&
+		     (p = runner_case_byte(r, fc, c->seg[SR_CS].base + c->eip + len)); len++)
+			bytes[len] = *p;
+		seen = look(ctx, bytes, len, c->eip);
+		if (!seen && engine_interp.run(&r->m, 1) != STOP_BUDGET)
+			break;
+	}
+	return seen;
+}
+
 /* ---- native: the host CPU through direct execution ---- */
 
 static bool native_ready(struct case_runner *r)

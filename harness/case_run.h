@@ -85,6 +85,14 @@ bool case_engine_available(struct case_runner *r, enum case_engine e, char *why,
 /* Run fc on an in-process engine (interp or native). */
 void case_run(struct case_runner *r, enum case_engine e, const struct fuzz_case *fc,
 	      struct case_state *out);
+/*
+ * Run fc on interp one instruction at a time, showing each to look (up
+ * to 15 bytes at CS:EIP as memory holds them then) before it runs. True
+ * as soon as look says true; false when the run ends without.
+ */
+typedef bool case_look_fn(void *ctx, const uint8_t *bytes, unsigned n, uint32_t eip);
+bool case_run_watch(struct case_runner *r, const struct fuzz_case *fc, case_look_fn *look,
+		    void *ctx);
 
 /* ---- comparison ---- */
 

@@ -93,8 +93,9 @@ static int diff_run_one(struct case_runner *r, enum case_engine e,
 	return 0;
 }
 
-static int diff_report(const struct diff_opts *o, const struct fuzz_case *fc,
-		       const enum case_engine *eng, struct case_state **st, int n)
+static int diff_report(const struct diff_opts *o, struct case_runner *r,
+		       const struct fuzz_case *fc, const enum case_engine *eng,
+		       struct case_state **st, int n)
 {
 	struct case_mask masks[CENG_COUNT + 1];
 	const char *names[CENG_COUNT + 1];
@@ -113,7 +114,7 @@ static int diff_report(const struct diff_opts *o, const struct fuzz_case *fc,
 	}
 	printf("case %s%s%s\n", o->path, fc->note[0] ? ": " : "", fc->note);
 	for (int k = 1; k < n; k++) {
-		const char *mnemonic, *why = fuzz_case_gap(fc, eng[k], &mnemonic);
+		const char *mnemonic, *why = fuzz_case_path_gap(r, fc, eng[k], &mnemonic);
 		case_print_diff(stdout, names[0], st[0], names[k], st[k], &masks[k]);
 		if (why)
 			printf("  note: the case contains %s, on which %s cannot agree: %s "
@@ -153,7 +154,7 @@ int cmd_diff(int argc, char **argv)
 			break;
 	}
 	if (k == n)
-		rc = diff_report(&o, &fc, eng, st, n);
+		rc = diff_report(&o, r, &fc, eng, st, n);
 	for (k = 0; k < n; k++)
 		free(st[k]);
 	case_runner_free(r);

@@ -32,6 +32,13 @@ const char *fuzz_gap_reason(const struct insn_desc *d, enum case_engine e, int c
 
 /* The first instruction of fc's code that fuzz_gap_reason names, or NULL. */
 const char *fuzz_case_gap(const struct fuzz_case *fc, enum case_engine e, const char **mnemonic);
+/*
+ * fuzz_case_gap, or else the first gap instruction on the path interp
+ * runs (reached through a register branch or made by a store into the
+ * code); runs fc on r.
+ */
+const char *fuzz_case_path_gap(struct case_runner *r, const struct fuzz_case *fc,
+			       enum case_engine e, const char **mnemonic);
 
 /* Does running fc on a and b still give a difference of class klass? */
 typedef bool fuzz_still_differs_fn(void *ctx, const struct fuzz_case *fc);
