@@ -18,6 +18,7 @@
 #include "vmm/cpu.h"
 #include "vmm/disasm.h"
 #include "vmm/insn.h"
+#include "fixture_rng.h"
 
 /* ---- helpers ---- */
 
@@ -614,16 +615,6 @@ static unsigned fetch_one_byte(void *ctx, uint32_t off, uint8_t *buf, unsigned w
 		return 0;
 	buf[0] = src[off];
 	return 1;
-}
-
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
 }
 
 static void test_partial_fetches_decode_like_a_buffer(void **state)

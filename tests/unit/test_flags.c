@@ -13,33 +13,8 @@
 #include "vmm/alu.h"
 #include "vmm/interp.h"
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
-}
-
-static const uint32_t edges[] = {
-	0, 1, 2, 0xf, 0x10, 0x7f, 0x80, 0x81, 0xff, 0x100, 0x7fff, 0x8000,
-	0x8001, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff,
-};
-#define N_EDGES (sizeof(edges) / sizeof(edges[0]))
-
-/* Mostly random words, often an edge case, sometimes an edge case +- noise. */
-static uint32_t operand(void)
-{
-	uint32_t k = rnd() % 8;
-
-	if (k == 0)
-		return edges[rnd() % N_EDGES];
-	if (k == 1)
-		return edges[rnd() % N_EDGES] ^ (rnd() & 0xf);
-	return rnd() >> (rnd() % 32);
-}
+#define FIXTURE_RNG_SEED 0x9e3779b97f4a7c15ull
+#include "fixture_rng.h"
 
 static uint32_t flags_in(void)
 {
