@@ -16,6 +16,7 @@
 #include "vmm/engine.h"
 #include "vmm/interp.h"
 #include "vmm/machine.h"
+#include "fixture_machine.h"
 
 #define CODE 0x1000u
 
@@ -25,15 +26,9 @@ static struct cpu *c = &m.cpu;
 static int setup(void **state)
 {
 	(void)state;
-	if (machine_init(&m, 4u << 20) < 0)
+	if (fixture_machine_init_flat32(&m) < 0)
 		return -1;
-	machine_reset(&m);
-	for (int s = 0; s < 6; s++)
-		c->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
-	c->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
-	c->cr0 |= CR0_PE;
 	c->eip = CODE;
-	c->gpr[ESP] = 0x80000;
 	return 0;
 }
 
@@ -47,10 +42,7 @@ static int teardown(void **state)
 /* Load code at CODE followed by HLT, run it, and expect the HLT stop. */
 static void run(const uint8_t *code, unsigned n)
 {
-	memcpy(m.ram + CODE, code, n);
-	m.ram[CODE + n] = 0xf4;
-	c->eip = CODE;
-	c->halted = false;
+	fixture_machine_load_hlt(&m, CODE, code, n);
 	assert_int_equal(engine_interp.run(&m, 100000000), STOP_HLT);
 	assert_int_equal(c->eip, CODE + n + 1);
 }

@@ -9,11 +9,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
 
 #include "vmm/engine.h"
 #include "vmm/machine.h"
+#include "fixture_machine.h"
 
 #define CODE 0x1000u
 
@@ -23,15 +23,7 @@ static struct cpu *c = &m.cpu;
 static int setup(void **state)
 {
 	(void)state;
-	if (machine_init(&m, 4u << 20) < 0)
-		return -1;
-	machine_reset(&m);
-	for (int s = 0; s < 6; s++)
-		c->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
-	c->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
-	c->cr0 |= CR0_PE;
-	c->gpr[ESP] = 0x80000;
-	return 0;
+	return fixture_machine_init_flat32(&m);
 }
 
 static int teardown(void **state)
@@ -44,9 +36,7 @@ static int teardown(void **state)
 /* Put code at CODE and run it from there with a budget. */
 static enum stop_reason run(const uint8_t *code, unsigned n, uint64_t budget)
 {
-	memcpy(m.ram + CODE, code, n);
-	c->eip = CODE;
-	c->halted = false;
+	fixture_machine_load(&m, CODE, code, n);
 	return engine_interp.run(&m, budget);
 }
 #define BYTES(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
