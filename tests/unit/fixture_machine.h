@@ -12,19 +12,24 @@
 
 #include "vmm/machine.h"
 
-/* 0 on success, -1 when the machine's memory cannot be had. */
-static inline int fixture_machine_init_flat32(struct machine *m)
+/* Ring-0 flat segment caches (CS 0x08, the others 0x10), as a GDT with
+ * those two descriptors would load them. CR0.PE is the caller's. */
+static inline void fixture_cpu_set_flat32_segs(struct cpu *c)
 {
-	struct cpu *c = &m->cpu;
-
-	if (machine_init(m, 4u << 20) < 0)
-		return -1;
-	machine_reset(m);
 	for (int s = 0; s < 6; s++)
 		c->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
 	c->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
-	c->cr0 |= CR0_PE;
-	c->gpr[ESP] = 0x80000;
+}
+
+/* 0 on success, -1 when the machine's memory cannot be had. */
+static inline int fixture_machine_init_flat32(struct machine *m)
+{
+	if (machine_init(m, 4u << 20) < 0)
+		return -1;
+	machine_reset(m);
+	fixture_cpu_set_flat32_segs(&m->cpu);
+	m->cpu.cr0 |= CR0_PE;
+	m->cpu.gpr[ESP] = 0x80000;
 	return 0;
 }
 

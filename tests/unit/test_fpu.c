@@ -18,6 +18,7 @@
 #include "vmm/fpu.h"
 #include "vmm/interp.h"
 #include "vmm/machine.h"
+#include "fixture_machine.h"
 
 /* ---- the reference: plain host assembly ---- */
 
@@ -394,14 +395,9 @@ static void idt_gate(int vector, uint32_t handler)
 static int guest_setup(void **state)
 {
 	(void)state;
-	if (machine_init(&gm, 4u << 20) < 0)
+	if (fixture_machine_init_flat32(&gm) < 0)
 		return -1;
-	machine_reset(&gm);
-	for (int s = 0; s < 6; s++)
-		gc->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
-	gc->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
-	gc->cr0 |= CR0_PE | CR0_NE;
-	gc->gpr[ESP] = 0x80000;
+	gc->cr0 |= CR0_NE;
 	gc->idtr = (struct dtr){ .base = IDT, .limit = 0x7ff };
 	gc->gdtr = (struct dtr){ .base = GDT, .limit = 0x17 };
 	put32(GDT + 8, 0x0000ffff);
@@ -426,10 +422,7 @@ static int guest_teardown(void **state)
 /* Run code at CODE up to its HLT (or a handler's). */
 static void guest_run(const uint8_t *code, unsigned n)
 {
-	memcpy(gm.ram + CODE, code, n);
-	gm.ram[CODE + n] = 0xf4;
-	gc->eip = CODE;
-	gc->halted = false;
+	fixture_machine_load_hlt(&gm, CODE, code, n);
 	gc->shutdown = false;
 	gc->gpr[ESP] = 0x80000;
 	fpu_init(&gc->fpu);

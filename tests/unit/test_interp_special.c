@@ -24,6 +24,10 @@
 #include "vmm/interp_block.h"
 #include "vmm/machine.h"
 #include "vmm/mem.h"
+#include "fixture_machine.h"
+
+#define FIXTURE_RNG_SEED 0x9e3779b97f4a7c15ull
+#include "fixture_rng.h"
 
 #define PD 0x200000u
 #define PT 0x201000u
@@ -42,16 +46,6 @@ struct outcome {
 	uint32_t err;
 	uint8_t data[DATA_BYTES];
 };
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
 
 static void map_pages(void)
 {
@@ -75,9 +69,7 @@ static int setup(void **state)
 		return -1;
 	machine_reset(&m);
 	c->m = &m;
-	for (int s = 0; s < 6; s++)
-		c->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
-	c->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
+	fixture_cpu_set_flat32_segs(c);
 	c->cr3 = PD;
 	c->cr0 |= CR0_PE | CR0_PG | CR0_WP;
 	map_pages();

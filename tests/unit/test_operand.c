@@ -14,6 +14,7 @@
 
 #include "vmm/interp.h"
 #include "vmm/machine.h"
+#include "fixture_machine.h"
 
 static struct machine m;
 static struct cpu *c = &m.cpu;
@@ -29,9 +30,7 @@ static int setup_real(void **state)
 
 static void flat32(void)
 {
-	for (int s = 0; s < 6; s++)
-		c->seg[s] = (struct seg){ .sel = 0x10, .attr = 0xc093, .limit = 0xffffffffu };
-	c->seg[SR_CS] = (struct seg){ .sel = 0x08, .attr = 0xc09b, .limit = 0xffffffffu };
+	fixture_cpu_set_flat32_segs(c);
 	c->cr0 |= CR0_PE;
 }
 
