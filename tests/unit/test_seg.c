@@ -20,6 +20,7 @@
 #include "vmm/machine.h"
 #include "vmm/mem.h"
 #include "vmm/seg.h"
+#include "fixture_desc.h"
 
 #define RAM_SIZE (4u << 20)
 #define GDT 0x1000u
@@ -27,7 +28,6 @@
 #define TSS 0x4000u
 #define IDT 0x5000u
 #define CODE 0x10000u
-#define NO_FAULT (-1)
 
 /* GDT slots: selector = index * 8. */
 enum {
@@ -46,22 +46,17 @@ __attribute__((used)) static insn_handler *const handlers_under_test[] = {
 	op_lar, op_lsl, op_verr, op_verw, op_ltr,
 };
 
-static void put32(uint32_t pa, uint32_t v) { memcpy(m->ram + pa, &v, 4); }
-static uint32_t get32(uint32_t pa) { uint32_t v; memcpy(&v, m->ram + pa, 4); return v; }
+static void put32(uint32_t pa, uint32_t v) { fixture_put32(m->ram, pa, v); }
+static uint32_t get32(uint32_t pa) { return fixture_get32(m->ram, pa); }
 
 static void desc_put(uint32_t table, uint16_t sel, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
-	uint32_t lo = (limit & 0xffff) | (base << 16);
-	uint32_t hi = ((base >> 16) & 0xff) | ((uint32_t)access << 8) | (limit & 0xf0000) |
-		      ((uint32_t)(flags & 0xf) << 20) | (base & 0xff000000u);
-	put32(table + (sel & 0xfff8u), lo);
-	put32(table + (sel & 0xfff8u) + 4, hi);
+	fixture_desc_put(m->ram, table, sel, base, limit, access, flags);
 }
 
 static void gate_put(uint32_t addr, uint16_t sel, uint32_t off, uint8_t access, uint8_t params)
 {
-	put32(addr, (off & 0xffff) | ((uint32_t)sel << 16));
-	put32(addr + 4, (off & 0xffff0000u) | ((uint32_t)access << 8) | params);
+	fixture_gate_put(m->ram, addr, sel, off, access, params);
 }
 
 static uint8_t gdt_access(uint16_t sel) { return m->ram[GDT + (sel & 0xfff8u) + 5]; }
@@ -69,11 +64,7 @@ static uint8_t gdt_access(uint16_t sel) { return m->ram[GDT + (sel & 0xfff8u) + 
 /* A segment cache as a load of the GDT entry would leave it. */
 static struct seg seg_from_gdt(uint16_t sel)
 {
-	struct desc d = { get32(GDT + (sel & 0xfff8u)), get32(GDT + (sel & 0xfff8u) + 4), 0 };
-	struct seg s;
-
-	desc_to_seg(&d, sel, &s);
-	return s;
+	return fixture_seg_from_table(m->ram, GDT, sel);
 }
 
 static void enter_ring(unsigned cpl)
@@ -143,21 +134,7 @@ static int try_load(int sreg, uint16_t sel)
  * past it when the handler runs); on a fault EIP returns to it. */
 static int run_insn(const uint8_t *bytes, unsigned n)
 {
-	struct insn i;
-	jmp_buf env;
-
-	assert_int_equal(decode_bytes(&i, cpu_code32(c), bytes, n, c->eip), DECODE_OK);
-	assert_non_null(i.desc->exec);
-	c->insn_eip = c->eip;
-	c->exc_jmp = &env;
-	c->exc.vector = -1;
-	if (setjmp(env)) {
-		c->eip = c->insn_eip;
-		return c->exc.vector;
-	}
-	c->eip = i.eip + i.len;
-	i.desc->exec(c, &i);
-	return NO_FAULT;
+	return fixture_run_insn(c, bytes, n);
 }
 
 /* Deliver c->exc as the engine does: a fault during delivery comes back

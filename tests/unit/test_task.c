@@ -21,6 +21,7 @@
 #include "vmm/machine.h"
 #include "vmm/mem.h"
 #include "vmm/seg.h"
+#include "fixture_desc.h"
 #include "vmm/task.h"
 
 #define RAM_SIZE (4u << 20)
@@ -34,7 +35,6 @@
 #define B_EIP 0x2000u
 #define B_ESP 0x9000u
 #define DB_HANDLER 0x7000u
-#define NO_FAULT (-1)
 
 /* GDT slots: selector = index * 8. */
 enum {
@@ -52,35 +52,26 @@ __attribute__((used)) static insn_handler *const handlers_under_test[] = {
 };
 
 static void put16(uint32_t pa, uint16_t v) { memcpy(m->ram + pa, &v, 2); }
-static void put32(uint32_t pa, uint32_t v) { memcpy(m->ram + pa, &v, 4); }
+static void put32(uint32_t pa, uint32_t v) { fixture_put32(m->ram, pa, v); }
 static uint16_t get16(uint32_t pa) { uint16_t v; memcpy(&v, m->ram + pa, 2); return v; }
-static uint32_t get32(uint32_t pa) { uint32_t v; memcpy(&v, m->ram + pa, 4); return v; }
+static uint32_t get32(uint32_t pa) { return fixture_get32(m->ram, pa); }
 
 static void desc_put(uint32_t table, uint16_t sel, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
-	uint32_t lo = (limit & 0xffff) | (base << 16);
-	uint32_t hi = ((base >> 16) & 0xff) | ((uint32_t)access << 8) | (limit & 0xf0000) |
-		      ((uint32_t)(flags & 0xf) << 20) | (base & 0xff000000u);
-	put32(table + (sel & 0xfff8u), lo);
-	put32(table + (sel & 0xfff8u) + 4, hi);
+	fixture_desc_put(m->ram, table, sel, base, limit, access, flags);
 }
 
 /* A task gate (or an interrupt gate when off != 0) at a table address. */
 static void gate_put(uint32_t addr, uint16_t sel, uint32_t off, uint8_t access)
 {
-	put32(addr, (off & 0xffff) | ((uint32_t)sel << 16));
-	put32(addr + 4, (off & 0xffff0000u) | ((uint32_t)access << 8));
+	fixture_gate_put(m->ram, addr, sel, off, access, 0);
 }
 
 static uint8_t gdt_access(uint16_t sel) { return m->ram[GDT + (sel & 0xfff8u) + 5]; }
 
 static struct seg seg_from_gdt(uint16_t sel)
 {
-	struct desc d = { get32(GDT + (sel & 0xfff8u)), get32(GDT + (sel & 0xfff8u) + 4), 0 };
-	struct seg s;
-
-	desc_to_seg(&d, sel, &s);
-	return s;
+	return fixture_seg_from_table(m->ram, GDT, sel);
 }
 
 /* 32-bit TSS field offsets. */
@@ -185,21 +176,7 @@ static void again(void)
  * EIP goes to insn_eip, which a task switch moves into the new task. */
 static int run_insn(const uint8_t *bytes, unsigned n)
 {
-	struct insn i;
-	jmp_buf env;
-
-	assert_int_equal(decode_bytes(&i, cpu_code32(c), bytes, n, c->eip), DECODE_OK);
-	assert_non_null(i.desc->exec);
-	c->insn_eip = c->eip;
-	c->exc_jmp = &env;
-	c->exc.vector = -1;
-	if (setjmp(env)) {
-		c->eip = c->insn_eip;
-		return c->exc.vector;
-	}
-	c->eip = i.eip + i.len;
-	i.desc->exec(c, &i);
-	return NO_FAULT;
+	return fixture_run_insn(c, bytes, n);
 }
 
 static int jmp_far(uint16_t sel)
