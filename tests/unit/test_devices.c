@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "devices/devices.h"
+#include "fixture_devices.h"
 
 static struct machine mach;
 static char out[256];
@@ -21,9 +22,7 @@ static int setup(void **state)
 	(void)state;
 	if (machine_init(&mach, 1u << 20) < 0)
 		return -1;
-	memset(out, 0, sizeof(out));
-	out_f = fmemopen(out, sizeof(out), "w");
-	mach.serial_out = out_f;
+	out_f = fixture_serial_capture(&mach, out, sizeof(out));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "devices/devices.h"
+#include "fixture_devices.h"
 #include "vmm/engine.h"
 
 #define PIT_HZ 1193182u
@@ -23,14 +24,7 @@ static uint8_t in8(uint16_t port) { return (uint8_t)machine_io_in(&mach, port, 1
 static uint64_t at_tick(uint64_t ticks) { return timer_scale_up(ticks, PIT_HZ, VCLOCK_HZ); }
 
 /* Let the virtual clock reach t, running timers as the engines do. */
-static void advance_to(uint64_t t)
-{
-	while (mach.timers.next <= t) {
-		mach.icount = mach.timers.next;
-		timer_run_due(&mach);
-	}
-	mach.icount = t;
-}
+static void advance_to(uint64_t t) { fixture_advance_to(&mach, t); }
 
 static int setup(void **state)
 {
@@ -39,7 +33,7 @@ static int setup(void **state)
 		return -1;
 	machine_reset(&mach);
 	/* PIC: master at 0x20, auto-EOI so each IRQ 0 edge can be counted. */
-	out8(0x20, 0x11); out8(0x21, 0x20); out8(0x21, 0x04); out8(0x21, 0x03);
+	fixture_pic_init_master(&mach);
 	out8(0x21, 0xfe);
 	return 0;
 }

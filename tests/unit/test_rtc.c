@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "devices/devices.h"
+#include "fixture_devices.h"
 
 #define SEC 1000000000ull
 
@@ -26,14 +27,7 @@ static void cmos_set(uint8_t i, uint8_t v)
 	machine_io_out(&mach, 0x71, 1, v);
 }
 
-static void advance_to(uint64_t t)
-{
-	while (mach.timers.next <= t) {
-		mach.icount = mach.timers.next;
-		timer_run_due(&mach);
-	}
-	mach.icount = t;
-}
+static void advance_to(uint64_t t) { fixture_advance_to(&mach, t); }
 
 static int setup(void **state)
 {
@@ -43,10 +37,8 @@ static int setup(void **state)
 	mach.rtc_base = 1767225600 + 23 * 3600 + 59 * 60 + 58; /* 2026-01-01 23:59:58 */
 	machine_reset(&mach);
 	/* PIC pair with the slave at 0x28, auto-EOI, everything unmasked. */
-	const uint8_t seq[][2] = { { 0x20, 0x11 }, { 0x21, 0x20 }, { 0x21, 0x04 }, { 0x21, 0x03 },
-				   { 0xa0, 0x11 }, { 0xa1, 0x28 }, { 0xa1, 0x02 }, { 0xa1, 0x03 } };
-	for (unsigned k = 0; k < sizeof(seq) / sizeof(seq[0]); k++)
-		machine_io_out(&mach, seq[k][0], 1, seq[k][1]);
+	fixture_pic_init_master(&mach);
+	fixture_pic_init_slave(&mach);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "devices/devices.h"
+#include "fixture_devices.h"
 
 #define RBR 0x3f8
 #define IER 0x3f9
@@ -31,14 +32,7 @@ static FILE *out_f;
 static void out8(uint16_t port, uint8_t v) { machine_io_out(&mach, port, 1, v); }
 static uint8_t in8(uint16_t port) { return (uint8_t)machine_io_in(&mach, port, 1); }
 
-static void advance_to(uint64_t t)
-{
-	while (mach.timers.next <= t) {
-		mach.icount = mach.timers.next;
-		timer_run_due(&mach);
-	}
-	mach.icount = t;
-}
+static void advance_to(uint64_t t) { fixture_advance_to(&mach, t); }
 
 /* A fake line in place of the PIC's IR4: the level the UART drives. */
 static int irq4_level;
@@ -52,14 +46,12 @@ static int setup(void **state)
 	if (machine_init(&mach, 1u << 20) < 0)
 		return -1;
 	machine_reset(&mach);
-	memset(out, 0, sizeof(out));
-	out_f = fmemopen(out, sizeof(out), "w");
-	mach.serial_out = out_f;
+	out_f = fixture_serial_capture(&mach, out, sizeof(out));
 	uart = devices_state(&mach, &uart_ops);
 	uart->irq = &fake_irq4;
 	irq4_level = 0;
 	/* PIC master at 0x20, auto-EOI. */
-	out8(0x20, 0x11); out8(0x21, 0x20); out8(0x21, 0x04); out8(0x21, 0x03);
+	fixture_pic_init_master(&mach);
 	return 0;
 }
 
