@@ -10,10 +10,12 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cpu.h"
 #include "vmm/insn.h"
+#include "vmm/machine.h"
 #include "vmm/seg.h"
 
 #define NO_FAULT (-1)
@@ -48,6 +50,26 @@ static inline void fixture_gate_put(uint8_t *ram, uint32_t addr, uint16_t sel, u
 {
 	fixture_put32(ram, addr, (off & 0xffff) | ((uint32_t)sel << 16));
 	fixture_put32(ram, addr + 4, (off & 0xffff0000u) | ((uint32_t)access << 8) | params);
+}
+
+/* A machine on the heap with its CPU just reset (the caller frees both). */
+static inline struct machine *fixture_machine_new(uint32_t ram_size)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+
+	assert_int_equal(machine_init(m, ram_size), 0);
+	cpu_reset(&m->cpu);
+	return m;
+}
+
+/* The flat 4 GiB segments every test GDT starts with: ring-0 code 0x08 and
+ * data 0x10, ring-3 data 0x18 and code 0x20. */
+static inline void fixture_gdt_put_flat(uint8_t *ram, uint32_t gdt)
+{
+	fixture_desc_put(ram, gdt, 0x08, 0, 0xfffff, 0x9a, 0xc);
+	fixture_desc_put(ram, gdt, 0x10, 0, 0xfffff, 0x92, 0xc);
+	fixture_desc_put(ram, gdt, 0x18, 0, 0xfffff, 0xf2, 0xc);
+	fixture_desc_put(ram, gdt, 0x20, 0, 0xfffff, 0xfa, 0xc);
 }
 
 /* A segment cache as a load of the table's entry for sel would leave it. */

@@ -77,14 +77,9 @@ static void enter_ring(unsigned cpl)
 static int setup(void **state)
 {
 	(void)state;
-	m = calloc(1, sizeof(*m));
-	assert_int_equal(machine_init(m, RAM_SIZE), 0);
+	m = fixture_machine_new(RAM_SIZE);
 	c = &m->cpu;
-	cpu_reset(c);
-	desc_put(GDT, S_CODE0, 0, 0xfffff, 0x9a, 0xc);
-	desc_put(GDT, S_DATA0, 0, 0xfffff, 0x92, 0xc);
-	desc_put(GDT, S_DATA3, 0, 0xfffff, 0xf2, 0xc);
-	desc_put(GDT, S_CODE3, 0, 0xfffff, 0xfa, 0xc);
+	fixture_gdt_put_flat(m->ram, GDT);
 	desc_put(GDT, S_RODATA0, 0, 0xfffff, 0x90, 0xc);
 	desc_put(GDT, S_XCODE0, 0, 0xfffff, 0x98, 0xc);
 	desc_put(GDT, S_CONF0, 0, 0xfffff, 0x9e, 0xc);

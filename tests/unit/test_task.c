@@ -114,14 +114,9 @@ static void tss_c_fill(void)
 static int setup(void **state)
 {
 	(void)state;
-	m = calloc(1, sizeof(*m));
-	assert_int_equal(machine_init(m, RAM_SIZE), 0);
+	m = fixture_machine_new(RAM_SIZE);
 	c = &m->cpu;
-	cpu_reset(c);
-	desc_put(GDT, S_CODE0, 0, 0xfffff, 0x9a, 0xc);
-	desc_put(GDT, S_DATA0, 0, 0xfffff, 0x92, 0xc);
-	desc_put(GDT, S_DATA3, 0, 0xfffff, 0xf2, 0xc);
-	desc_put(GDT, S_CODE3, 0, 0xfffff, 0xfa, 0xc);
+	fixture_gdt_put_flat(m->ram, GDT);
 	desc_put(GDT, S_TSS_A, TSS_A, 0x67, 0x8b, 0x0);
 	desc_put(GDT, S_TSS_B, TSS_B, 0x67, 0x89, 0x0);
 	gate_put(GDT + S_GATE_B, S_TSS_B, 0, 0x85);
