@@ -132,6 +132,9 @@ static void harness_setup(const uint8_t *pages)
 	__asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss; mov %0, %%fs; mov %0, %%gs"
 			 : : "r"(CASE_SEL_DATA0));
 	__asm__ volatile("ltr %w0" : : "r"(CASE_SEL_TSS));
+	/* A null LDTR, as the case runners give interp and native: after reset the
+	 * LDTR would still describe 64 KiB at linear 0. */
+	__asm__ volatile("lldt %w0" : : "r"(0));
 	outb(0x21, 0xff); /* no interrupts from the PICs */
 	outb(0xa1, 0xff);
 }
