@@ -52,6 +52,6 @@ guest_extra = $(if $(wildcard $(GUEST_DIR)/$(1).S),$(GUEST_BUILD)/obj/$(1).s.o) 
 $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/obj/%.o $$(call guest_extra,$$*) $(GUEST_LIB_OBJS) $(GUEST_DIR)/lib/link.ld
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^) -lgcc
 
-guest-test: guests
+guest-test: guests $(DOPPEL)
 	@$(GUEST_DIR)/run.sh $(GUEST_TESTS)
 
