@@ -173,16 +173,6 @@ static void test_ring0_case_ends_with_ud_at_the_end_marker(void **state)
 	assert_int_equal(s1.gpr[ESP], fc.gpr[ESP]);
 }
 
-static void test_native_says_why_it_is_missing(void **state)
-{
-	char why[320];
-
-	(void)state;
-	if (case_engine_available(runner, CENG_NATIVE, why, sizeof(why)))
-		skip();
-	assert_non_null(strstr(why, "native engine not available: "));
-}
-
 /* The host CPU as the reference: where direct execution is linked in. */
 static void test_native_agrees_with_interp_on_plain_cases(void **state)
 {
@@ -233,7 +223,6 @@ int main(void)
 		cmocka_unit_test(test_two_interp_runs_agree_and_corruption_is_seen),
 		cmocka_unit_test(test_int_n_from_ring3),
 		cmocka_unit_test(test_ring0_case_ends_with_ud_at_the_end_marker),
-		cmocka_unit_test(test_native_says_why_it_is_missing),
 		cmocka_unit_test(test_native_agrees_with_interp_on_plain_cases),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
