@@ -8,10 +8,8 @@
 #include <string.h>
 
 #include "harness/case_run.h"
+#include "vmm/mmu.h"
 
-#define PTE_P 1u
-#define PTE_W 2u
-#define PTE_U 4u
 #define SEL_IS_NULL_CASE(s) (((s) & 0xfffcu) == 0)
 
 static void put32(uint8_t *p, uint32_t v)
@@ -116,7 +114,7 @@ static uint8_t *image_pt(struct case_image *img, unsigned *n_pt, uint32_t lin)
 	memcpy(&pde, img->pd + pde_at, 4);
 	if (pde & PTE_P)
 		return img->pt[(pde - CASE_H_PT) / CASE_PAGE];
-	put32(img->pd + pde_at, (CASE_H_PT + *n_pt * CASE_PAGE) | PTE_P | PTE_W | PTE_U);
+	put32(img->pd + pde_at, (CASE_H_PT + *n_pt * CASE_PAGE) | PTE_P | PTE_RW | PTE_US);
 	memset(img->pt[*n_pt], 0, CASE_PAGE);
 	img->page[img->n++] = (struct case_image_page){ CASE_H_PT + *n_pt * CASE_PAGE,
 							img->pt[*n_pt] };
@@ -130,11 +128,11 @@ static void image_paging(const struct fuzz_case *fc, struct case_image *img)
 	memset(img->pd, 0, sizeof(img->pd));
 	img->page[img->n++] = (struct case_image_page){ CASE_H_PD, img->pd };
 	for (uint32_t a = CASE_HARNESS; a < CASE_HARNESS_END; a += CASE_PAGE)
-		put32(image_pt(img, &n_pt, a) + ((a >> 12) & 0x3ff) * 4, a | PTE_P | PTE_W);
+		put32(image_pt(img, &n_pt, a) + ((a >> 12) & 0x3ff) * 4, a | PTE_P | PTE_RW);
 	for (unsigned k = 0; k < fc->n_pages; k++) {
 		const struct case_page *p = &fc->page[k];
-		uint32_t pte = img->frame[k] | PTE_P | (p->perm & CPERM_W ? PTE_W : 0) |
-			       (p->perm & CPERM_U ? PTE_U : 0);
+		uint32_t pte = img->frame[k] | PTE_P | (p->perm & CPERM_W ? PTE_RW : 0) |
+			       (p->perm & CPERM_U ? PTE_US : 0);
 		put32(image_pt(img, &n_pt, p->lin) + ((p->lin >> 12) & 0x3ff) * 4, pte);
 	}
 }

@@ -26,16 +26,11 @@
 
 #include "de_host.h"
 #include "mem.h"
+#include "mmu.h"
 
 #define SHADOW_SLOTS DE_PERMITS /* 16 MiB of reach; a slot and its permit share an index */
 #define LARGE_MASK 0xffc00000u
 #define PERMIT_GROUP 16u   /* a fill permits the other pages of its aligned 64 KiB */
-#define PTE_P 0x001u
-#define PTE_RW 0x002u
-#define PTE_US 0x004u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define PTE_PS 0x080u
 
 struct slot {
 	uint32_t lin;  /* page | 1 when used */

@@ -13,13 +13,6 @@
 #include "mem.h"
 #include "mmu.h"
 
-#define PTE_P 0x001u
-#define PTE_RW 0x002u
-#define PTE_US 0x004u
-#define PTE_A 0x020u
-#define PTE_D 0x040u
-#define PTE_PS 0x080u
-#define PTE_G 0x100u
 /* 4 MiB PDE bits 21:13: bit 21 and, with MAXPHYADDR 32 (no PSE-36), 20:13. */
 #define PDE4M_RSVD 0x003fe000u
 #define PDE4M_FRAME 0xffc00000u

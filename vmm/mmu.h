@@ -14,6 +14,15 @@
 
 #include "mem.h"
 
+/* Page-directory and page-table entry bits (two-level 32-bit paging). */
+#define PTE_P 0x001u
+#define PTE_RW 0x002u
+#define PTE_US 0x004u
+#define PTE_A 0x020u
+#define PTE_D 0x040u
+#define PTE_PS 0x080u
+#define PTE_G 0x100u
+
 #define TLB_BITS 12
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_PAGE_MASK 0xfffff000u
