@@ -20,6 +20,7 @@
 
 /* Offsets in the image's first sector and in the zero page (boot.rst). */
 #define HDR_SETUP_SECTS 0x1f1
+#define HDR_SYSSIZE 0x1f4 /* the protected-mode kernel's size in 16-byte units */
 #define HDR_BOOT_FLAG 0x1fe
 #define HDR_JUMP 0x200
 #define HDR_MAGIC 0x202
@@ -95,6 +96,11 @@ static int lx_check_header(struct lx_kernel *k)
 	if (k->len <= k->setup_len)
 		return loader_fail(k->err, "%s: " "truncated: the setup code takes %u bytes and the file "
 			       "has %zu, leaving no kernel", k->name, k->setup_len, k->len);
+	uint64_t payload = (uint64_t)le32_at(k->img + HDR_SYSSIZE) * 16;
+	if (k->len - k->setup_len < payload)
+		return loader_fail(k->err, "%s: " "truncated: the header's syssize promises %llu bytes "
+			       "of kernel after the setup code and the file holds %zu",
+			       k->name, (unsigned long long)payload, k->len - k->setup_len);
 	return 0;
 }
 

@@ -36,6 +36,7 @@ static struct loader_blob build_bzimage(uint16_t version)
 	put16(img + 0x206, version);
 	img[0x211] = 0x01; /* LOADED_HIGH */
 	put32(img + 0x214, 0x100000);
+	put32(img + 0x1f4, (uint32_t)(sizeof(img) - 0xa00) / 16); /* syssize */
 	put32(img + 0x22c, 0x7fffffff);
 	put32(img + 0x238, 2047);
 	put32(img + 0x258, 0x1000000);
@@ -158,6 +159,9 @@ static void truncated_image_is_refused(void **state)
 	k.len = 0xa00;
 	assert_int_equal(loader_linux_image(&mach, &k, NULL, "", err), -1);
 	assert_non_null(strstr(err, "leaving no kernel"));
+	k.len = sizeof(img) - 16; /* the kernel payload is cut short */
+	assert_int_equal(loader_linux_image(&mach, &k, NULL, "", err), -1);
+	assert_non_null(strstr(err, "syssize"));
 }
 
 static void old_boot_protocol_is_refused(void **state)
