@@ -26,6 +26,7 @@
 #pragma weak de_run_user
 #pragma weak de_flush
 #pragma weak de_exact
+#pragma weak de_use_host_flat_selectors
 
 #define CASE_BUDGET 100000u
 #define NATIVE_SLICES 4 /* de time slices before a case counts as an endless loop */
@@ -285,14 +286,16 @@ static bool native_ready(struct case_runner *r)
 	if (r->de_state)
 		return r->de_state > 0;
 	r->de_state = -1;
-	if (!de_init || !de_run_user || !de_flush || !de_exact)
+	if (!de_init || !de_run_user || !de_flush || !de_exact || !de_use_host_flat_selectors)
 		snprintf(r->de_why, sizeof(r->de_why), "native engine not available: direct "
 			 "execution (vmm/de.h) is not linked into this build");
 	else if (de_init(&r->m) < 0)
 		snprintf(r->de_why, sizeof(r->de_why), "native engine not available: %s",
 			 r->m.error[0] ? r->m.error : "de_init failed");
-	else
+	else {
+		de_use_host_flat_selectors(true);
 		r->de_state = 1;
+	}
 	return r->de_state > 0;
 }
 
@@ -366,7 +369,11 @@ static void run_native(struct case_runner *r, const struct fuzz_case *fc,
 		state_from_event(out, r, fc, &ev);
 	else if (why == DE_NOT_EXACT)
 		native_finish_on_interp(r, fc, out);
-	else {
+	else if (why == DE_UNDONE) {
+		/* the hardware ran the host's meaning: it has no answer here */
+		out->end = CEND_ERROR;
+		snprintf(out->error, sizeof(out->error), "native: run undone: %s", ev.undo_why);
+	} else {
 		out->end = CEND_ERROR;
 		snprintf(out->error, sizeof(out->error), "native: %s", r->m.error);
 	}

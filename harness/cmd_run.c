@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "harness/harness.h"
+#include "vmm/de.h"
 #include "vmm/engine.h"
 #include "vmm/loader.h"
 
@@ -242,13 +243,20 @@ static int run_report(struct machine *m, enum stop_reason why)
 }
 
 /* Retired instructions, not the clock: HLT's jumps retire nothing. */
-static void run_print_stats(const struct machine *m, double secs)
+static void run_print_stats(const struct machine *m, double secs, bool de_used)
 {
 	uint64_t n = machine_retired(m);
 
 	fprintf(stderr, "doppel: %" PRIu64 " guest instructions in %.3f s, %.2f MIPS "
 		"(virtual clock %" PRIu64 " ns, %" PRIu64 " of them halted)\n", n, secs,
 		secs > 0 ? (double)n / secs / 1e6 : 0.0, m->icount, m->halted_ticks);
+	if (de_used) {
+		const struct de_stats *d = de_stats();
+		fprintf(stderr, "doppel: de: %" PRIu64 " native runs, %" PRIu64 " undone, %" PRIu64
+			" stubs replaced\n", d->runs, d->undone, d->restarts);
+		if (d->undone)
+			fprintf(stderr, "doppel: de: the last run undone: %s\n", d->last_undo);
+	}
 }
 
 static int run_execute(struct machine *m, const struct engine *e, const struct run_opts *o)
@@ -259,7 +267,7 @@ static int run_execute(struct machine *m, const struct engine *e, const struct r
 	term_serial_end();
 	fflush(stdout);
 	if (o->stats)
-		run_print_stats(m, secs);
+		run_print_stats(m, secs, e == &engine_de);
 	return run_report(m, why);
 }
 

@@ -23,11 +23,16 @@
 #include "exception.h"
 #include "interp.h"
 #include "mem.h"
+#include "mmu.h"
 #include "seg.h"
 #include "timer.h"
 
 #define DR6_BS 0x4000u
 #define DE_USER_CHUNK 256
+/* After an undone run, interp runs a stretch before native code runs
+ * again: DE_USER_CHUNK instructions, four times more after each undone run
+ * in a row (the segment load may lie deep in the run), up to this. */
+#define DE_UNDO_INSNS_MAX 16777216u
 #define SIGSYS_USER_DISPATCH 2 /* si_code of a syscall-user-dispatch SIGSYS */
 #define SIGTRAP_TRACE 2 /* si_code of a single-step SIGTRAP (TRAP_TRACE) */
 
@@ -54,6 +59,11 @@ static const uint8_t de_how_by_trapno[32] = {
 };
 
 static const char *const sreg_names[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
+
+#define DE_RESTARTS_MAX 3
+static struct de_stats de_run_stats;
+static int de_restarts_in_row;
+static uint64_t de_undo_stretch = DE_USER_CHUNK;
 
 /* An event the CPU would take at the next instruction boundary. */
 static bool de_event_ready(const struct cpu *c)
@@ -110,9 +120,9 @@ static int de_error(struct machine *m, const char *fmt, unsigned a, unsigned b)
  * The host GDT's selectors that compatibility-mode code can load (DPL 3,
  * this host: LAR/LSL from a 64-bit process), as far as an access through
  * them is concerned: base 0 for all; 0x23 and 0x33 flat readable code
- * (writes fault), 0x2b flat read/write data, 0x7b the vDSO's CPU-number
- * segment: read-only, expand-down, limit = CPU and node number (offsets
- * up to it fault, every other read is flat, writes fault).
+ * (writes fault), 0x2b flat read/write 32-bit data, 0x7b the vDSO's
+ * CPU-number segment: read-only, expand-down, limit = CPU and node number
+ * (offsets up to it fault, every other read is flat, writes fault).
  */
 enum de_host_kind { HOST_NONE, HOST_FLAT_RO, HOST_FLAT_RW, HOST_CPUNODE };
 
@@ -132,93 +142,109 @@ static enum de_host_kind de_host_kind(uint16_t sel)
 }
 
 /*
- * How native accesses through host selector `host` compare with the
- * guest's segment `g` (the guest's own descriptor under the same selector,
- * as a guest load made it): EXACT when every access that does not fault
- * natively behaves as the guest's does (the ones that fault reach the
- * interpreter, which gives the guest's answer); BASE when only the base
- * differs and every write faults natively, so the only accesses that can
- * have gone wrong are reads through it at pages the shadow maps
- * (docs/direct-execution.md, "Segment loads the host answers"); WRONG
- * otherwise.
+ * Does every native access through host selector `host` that does not
+ * fault behave as one through the guest's segment `g` (in register s)?
+ * The faulting ones reach the interpreter, which gives the guest's answer.
+ * That needs a flat 4 GiB expand-up readable guest segment at base 0, and
+ * for a writable host segment a writable guest one (and for SS, a 32-bit
+ * one: the B bit picks ESP or SP).
  */
-enum de_meaning { MEANS_EXACT, MEANS_BASE, MEANS_WRONG };
-
-static enum de_meaning de_same_meaning(uint16_t host, const struct seg *g)
+static bool de_same_meaning(uint16_t host, int s, const struct seg *g)
 {
 	unsigned type = SEG_TYPE(g->attr);
 	enum de_host_kind k = de_host_kind(host);
 	bool readable = !(type & 8) || (type & 2);
 
-	if (host < 4)
-		return SEG_P(g->attr) ? MEANS_WRONG : MEANS_EXACT;
-	if (k == HOST_NONE || !SEG_P(g->attr) || g->limit != 0xffffffffu || (type & 0xc) == 0x4 || !readable)
-		return MEANS_WRONG;
-	if (k == HOST_FLAT_RW)
-		return !g->base && !(type & 8) && (type & 2) ? MEANS_EXACT : MEANS_WRONG;
-	return g->base ? MEANS_BASE : MEANS_EXACT;
+	if (k == HOST_NONE || !SEG_P(g->attr) || g->base || g->limit != 0xffffffffu ||
+	    (type & 0xc) == 0x4 || !readable)
+		return false;
+	if (s == SR_SS && !SEG_DB(g->attr))
+		return false;
+	return k != HOST_FLAT_RW || (!(type & 8) && (type & 2));
 }
 
 /*
- * A data segment register the monitor did not load: guest code loaded it
- * natively, and the host found a descriptor under the guest's selector
- * (only 0x23, 0x2b, 0x33, 0x7b and null do; all else faults and reaches
- * the interpreter). Adopt the guest's own descriptor under that selector
- * when the native accesses since the load were exact or could only have
- * read through the wrong base (then *adopted: the trap's own instruction
- * must run again on interp); otherwise the past is not exact: an error.
+ * Guest code loaded data segment register s natively with a selector the
+ * host answered. The load stands when it was legal for the guest, the
+ * guest's descriptor is the one the load read (the run wrote nothing to
+ * its page, and its accessed bit was already set, so the load wrote
+ * nothing either) and it means what the host's does (de_same_meaning).
+ * Linux's own user data selector is 0x7b, the guest tests' 0x23. The
+ * register then moves to the stub's LDT copy of the guest's descriptor,
+ * so that a later native load of the same selector is seen again.
  */
-static int de_adopt_selector(struct machine *m, struct de_shared *sh, int s, bool *adopted)
+static bool de_adopt_selector(struct machine *m, struct de_shared *sh, int s, uint16_t sel)
 {
 	struct cpu *c = &m->cpu;
-	uint16_t sel = sh->trap.sel_now[s];
 	struct seg old = c->seg[s];
 	jmp_buf env;
 	jmp_buf *outer = c->exc_jmp;
-	volatile enum de_meaning means = MEANS_WRONG;
+	volatile bool same = false;
+	struct desc d;
+	uint32_t pa;
 
 	c->exc_jmp = &env;
-	if (s != SR_CS && !setjmp(env)) {
+	if (!setjmp(env) && desc_fetch(c, sel, &d) && (desc_kind(&d) & DESC_ACCESSED) &&
+	    (d.addr & (DE_PAGE - 1)) <= DE_PAGE - 8 && mmu_lookup(c, d.addr, ACC_READ, false, &pa) &&
+	    !de_journal_wrote(pa)) {
 		seg_load(c, s, sel);
-		means = de_same_meaning(sel, &c->seg[s]);
+		same = de_same_meaning(sel, s, &c->seg[s]);
 	}
 	c->exc_jmp = outer;
 	c->exc.vector = -1;
-	if (means != MEANS_WRONG) {
-		sh->regs.sel[s] = sel;
-		*adopted |= means == MEANS_BASE;
-		return 0;
-	}
+	if (same && de_segments_prepare(c, sh))
+		return true;
 	c->seg[s] = old;
-	char fmt[160];
-	snprintf(fmt, sizeof(fmt), "guest code loaded %s natively (selector %%#x, host held %%#x): "
-		 "not virtualizable", sreg_names[s]);
-	return de_error(m, fmt, sel, sh->regs.sel[s]);
+	return false;
 }
 
-static int de_check_selectors(struct machine *m, struct de_shared *sh, bool *adopted)
+/*
+ * Can the monitor take the trap's state as the guest's? Not once guest
+ * code left compatibility mode (CS 0x33: 64-bit code) or reached the
+ * stub's own code, nor after a native segment load the host answered
+ * with a descriptor of another meaning (0x23, 0x2b, 0x33, 0x7b load
+ * without a trap): the run is undone and interp runs it again
+ * (docs/direct-execution.md, "Segment loads the host answers"). The
+ * monitor sees such a load as a selector it did not load; every other
+ * selector the guest can name faults natively and reaches interp. A null
+ * selector in DS, ES, FS or GS means the same on both.
+ */
+enum de_verdict { TRAP_GUEST, TRAP_UNDO, TRAP_UNDO_RESTART };
+
+static enum de_verdict de_trap_verdict(struct machine *m, struct de_shared *sh, char *why,
+				       size_t len)
 {
-	for (int s = 0; s < 6; s++)
-		if (sh->trap.sel_now[s] != sh->regs.sel[s] && de_adopt_selector(m, sh, s, adopted) < 0)
-			return -1;
-	if (sh->trap.rip >= DE_LOW_TOP)
-		return de_error(m, "the stub trapped in its own code (RIP above 4 GiB, signal %u)",
-				(unsigned)sh->trap.signo, 0);
-	return 0;
+	const struct de_trap *t = &sh->trap;
+
+	if (t->rip >= DE_LOW_TOP || t->sel_now[SR_CS] != sh->regs.sel[SR_CS]) {
+		snprintf(why, len, "the native code left compatibility mode (CS %#x, RIP %#llx)",
+			 t->sel_now[SR_CS], (unsigned long long)t->rip);
+		return TRAP_UNDO_RESTART;
+	}
+	for (int s = 0; s < 6; s++) {
+		uint16_t sel = t->sel_now[s];
+		if (sel == sh->regs.sel[s])
+			continue;
+		if (s != SR_SS && sel < 4) {
+			seg_load(&m->cpu, s, sel);
+			sh->regs.sel[s] = sel;
+		} else if (!de_adopt_selector(m, sh, s, sel)) {
+			snprintf(why, len, "guest code loaded %s with %#x natively", sreg_names[s], sel);
+			return TRAP_UNDO;
+		}
+	}
+	return TRAP_GUEST;
 }
 
 /* The trap's state becomes the guest's: registers, native flags, x87. */
-static int de_regs_store(struct machine *m, struct de_shared *sh, bool *adopted)
+static void de_regs_store(struct machine *m, struct de_shared *sh)
 {
 	struct cpu *c = &m->cpu;
 
-	if (sh->trap.signo == 0)
-		return de_error(m, "the stub could not update the shadow (errno %u)", sh->trap.err, 0);
 	memcpy(c->gpr, sh->regs.gpr, sizeof(c->gpr));
 	c->eip = sh->regs.eip;
 	c->eflags = (c->eflags & ~(DE_NATIVE_FLAGS | F_RF)) | (sh->regs.eflags & DE_NATIVE_FLAGS);
 	de_fpu_from_fx(&c->fpu, sh->fx, c->seg[SR_CS].sel, c->seg[SR_DS].sel);
-	return de_check_selectors(m, sh, adopted);
 }
 
 static bool de_peek_code(struct machine *m, uint32_t eip, uint8_t *buf, unsigned n)
@@ -381,18 +407,6 @@ static enum de_exit de_syscall_trap(struct machine *m, const struct de_trap *t, 
 	       DE_ERROR;
 }
 
-/*
- * A fault left EIP at the instruction that raised it, which has changed
- * nothing; a trap (a system call, a debug or software trap, preemption)
- * is past its instruction.
- */
-static bool de_trap_is_fault(const struct de_trap *t)
-{
-	if (t->signo == SIGSYS || t->signo == SIGURG)
-		return false;
-	return t->trapno != EXC_DB && t->trapno != EXC_BP && t->trapno != EXC_OF;
-}
-
 static enum de_exit de_classify(struct machine *m, const struct de_trap *t,
 				struct de_event *ev, bool *resume)
 {
@@ -423,8 +437,8 @@ static enum de_exit de_classify(struct machine *m, const struct de_trap *t,
  * segments (the guest's own descriptors in the stub's LDT), instruction
  * length. Not from what only the host has: CPUID faulting, CR4.TSD, the
  * host's CR4.PCE and UMIP, its I/O bitmap, compatibility mode's IRET
- * with NT, host selectors a guest load left behind, instructions a P6
- * does not have.
+ * with NT, a read-only host descriptor under an adopted guest selector
+ * (de_adopt_selector), instructions a P6 does not have.
  */
 static bool de_host_gp0_same(struct machine *m, const struct de_shared *sh)
 {
@@ -439,6 +453,7 @@ static bool de_host_gp0_same(struct machine *m, const struct de_shared *sh)
 		if (s != SR_CS && de_host_kind(sh->regs.sel[s]) != HOST_NONE &&
 		    de_host_kind(sh->regs.sel[s]) != HOST_FLAT_RW)
 			return false;
+
 	while (n && !de_peek_code(m, c->eip, b, n))
 		n--;
 	enum decode_status st = decode_bytes(&i, SEG_DB(c->seg[SR_CS].attr), b, n, c->eip);
@@ -474,6 +489,29 @@ static void de_host_fault(struct machine *m, const struct de_shared *sh, struct 
 		ev->host_same = de_host_gp0_same(m, sh);
 }
 
+/*
+ * Undo the run (vmm/de_journal.c): guest memory and the CPU go back to
+ * their state at its entry, and a stub that ran code the monitor did not
+ * give it is replaced. A stub that dies again and again is an error, not
+ * the guest's doing.
+ */
+static enum de_exit de_undo(struct machine *m, struct de_event *ev, bool restart)
+{
+	de_journal_undo(m);
+	de_run_stats.undone++;
+	snprintf(de_run_stats.last_undo, sizeof(de_run_stats.last_undo), "%s", ev->undo_why);
+	if (!restart)
+		return DE_UNDONE;
+	de_run_stats.restarts++;
+	if (++de_restarts_in_row > DE_RESTARTS_MAX) {
+		snprintf(m->error, sizeof(m->error), "de: the native stub failed %d times in a row (%.150s)",
+			 DE_RESTARTS_MAX + 1, ev->undo_why);
+		return DE_ERROR;
+	}
+	m->error[0] = 0;
+	return de_stub_restart(m) < 0 ? DE_ERROR : DE_UNDONE;
+}
+
 enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 {
 	struct de_shared *sh = de_shared_page();
@@ -483,18 +521,25 @@ enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 	if (!sh || !de_exact(c) || !de_segments_prepare(c, sh))
 		return DE_NOT_EXACT;
 	c->m = m;
+	de_run_stats.runs++;
+	de_journal_begin(c);
 	de_shadow_sync(m);
 	de_shadow_prefill_code(m);
 	de_regs_load(c, sh);
 	for (;;) {
-		bool resume = false, adopted = false;
-		if (de_stub_call(m) < 0 || de_regs_store(m, sh, &adopted) < 0)
-			return DE_ERROR;
-		/* The fault may come from the wrong base itself (a #PF at the
-		 * host's address, a #DE on a value read there): the instruction
-		 * runs again on interp, through the guest's segment. */
-		if (adopted && de_trap_is_fault(&sh->trap))
-			return DE_NOT_EXACT;
+		bool resume = false;
+		if (de_stub_call(m) < 0) {
+			snprintf(ev->undo_why, sizeof(ev->undo_why), "%.120s", m->error);
+			return de_undo(m, ev, true);
+		}
+		if (sh->trap.signo == 0)
+			return de_error(m, "the stub could not update the shadow (errno %u)", sh->trap.err, 0),
+			       DE_ERROR;
+		enum de_verdict v = de_trap_verdict(m, sh, ev->undo_why, sizeof(ev->undo_why));
+		if (v != TRAP_GUEST)
+			return de_undo(m, ev, v == TRAP_UNDO_RESTART);
+		de_restarts_in_row = 0;
+		de_regs_store(m, sh);
 		enum de_exit r = de_classify(m, &sh->trap, ev, &resume);
 		if (r == DE_NOT_EXACT)
 			de_host_fault(m, sh, ev);
@@ -502,6 +547,11 @@ enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 			return r;
 		sh->regs.eflags = (sh->regs.eflags & DE_NATIVE_FLAGS) | F_IF | F_FIXED1;
 	}
+}
+
+const struct de_stats *de_stats(void)
+{
+	return &de_run_stats;
 }
 
 static void de_deliver_first(struct cpu *c, const struct de_event *ev)
@@ -594,12 +644,19 @@ static void de_step_native(struct machine *m, uint64_t end)
 {
 	struct de_event ev;
 
-	switch (de_run_user(m, &ev)) {
+	enum de_exit why = de_run_user(m, &ev);
+	uint64_t stretch = de_undo_stretch;
+
+	de_undo_stretch = why == DE_UNDONE && stretch < DE_UNDO_INSNS_MAX ? stretch * 4 : DE_USER_CHUNK;
+	switch (why) {
 	case DE_EVENT:
 		de_deliver(m, &ev);
 		break;
 	case DE_NOT_EXACT:
 		de_interp(m, 1);
+		break;
+	case DE_UNDONE:
+		de_interp(m, end - m->icount < stretch ? end - m->icount : stretch);
 		break;
 	case DE_ERROR:
 		machine_request_stop(m, STOP_ERROR);

@@ -33,6 +33,7 @@ struct de_event {
 	int host_vector;
 	uint32_t host_err;
 	bool host_same;
+	char undo_why[128]; /* with DE_UNDONE: what the monitor saw */
 };
 
 enum de_exit {
@@ -43,6 +44,17 @@ enum de_exit {
 	DE_ERROR,      /* the host refused something (message in m->error) */
 	DE_PREEMPTED,  /* the time slice ended (a guest loop that never traps):
 			* the state is at an instruction boundary, no event */
+	DE_UNDONE,     /* the host answered a segment load natively (or the
+			* stub ran code it should not): guest memory and the
+			* CPU are back at the run's entry; interp must run it */
+};
+
+/* What direct execution did so far (doppel run --stats). */
+struct de_stats {
+	uint64_t runs;     /* entries into native code */
+	uint64_t undone;   /* runs undone (DE_UNDONE) */
+	uint64_t restarts; /* stubs replaced */
+	char last_undo[128]; /* why the last undone run was undone */
 };
 
 /*
@@ -54,8 +66,15 @@ int de_init(struct machine *m);
 bool de_exact(const struct cpu *c);
 /* Run c's CPL 3 code natively until the first guest-visible event. */
 enum de_exit de_run_user(struct machine *m, struct de_event *ev);
+/*
+ * Run flat guest segments on the host GDT's flat selectors (0x23, 0x2b)
+ * instead of LDT copies: for the fuzzer's native runner only, whose cases
+ * use those values (vmm/de_segments.c says why the engine does not).
+ */
+void de_use_host_flat_selectors(bool on);
 /* Drop the whole shadow (the shadow also follows the interpreter's TLB by itself). */
 void de_flush(struct machine *m);
+const struct de_stats *de_stats(void);
 /* Deliver ev through the guest's IDT, as the interpreter would. */
 void de_deliver(struct machine *m, const struct de_event *ev);
 

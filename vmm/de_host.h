@@ -102,7 +102,7 @@ struct de_shared {
 
 /* ---- the stub (de_signal.c, de_enter.S) ---- */
 /* In the forked child: confine the process, then serve the monitor forever. */
-_Noreturn void de_stub_main(struct de_shared *sh, int ram_fd);
+_Noreturn void de_stub_main(struct de_shared *sh, int ram_fd, void *ram, uint64_t ram_size);
 /* Raw system call: no errno, no TLS (the guest's FS may be loaded). */
 long de_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* Load DS, ES, FS, GS with host selectors (64-bit mode, just before sigreturn). */
@@ -127,8 +127,12 @@ struct de_spin {
 long de_turn_wait(struct de_shared *sh, uint32_t me, struct de_spin *spin, long ns);
 
 /* ---- the monitor's side ---- */
-/* Hand the shared page to the stub and wait for its next trap; -1 if it died. */
+/* Hand the shared page to the stub and wait for its next trap; -1 if it died
+ * (or stopped answering: then it is killed). */
 int de_stub_call(struct machine *m);
+/* Replace the stub by a fresh one (after it ran code the monitor did not
+ * mean it to: 64-bit code, or its own). -1 with m->error if none starts. */
+int de_stub_restart(struct machine *m);
 struct de_shared *de_shared_page(void);
 /* The stub's process id (0 when none runs): for CPU-time figures. */
 int de_stub_pid(void);
@@ -143,6 +147,21 @@ void de_fpu_from_fx(struct fpu *f, const uint8_t fx[DE_FX_SIZE], uint16_t cs, ui
 bool de_segments_prepare(const struct cpu *c, struct de_shared *sh);
 /* A new stub: its LDT is empty. */
 void de_segments_reset(void);
+
+/*
+ * de_journal.c: the undo journal of one native run. begin keeps the CPU
+ * state; page and word keep guest memory's old bytes at physical pa before
+ * the run may change them (a page the stub may write, a page-table entry a
+ * walk may set A or D in); room says whether one more fill fits; undo puts
+ * memory and the CPU back as they were at begin.
+ */
+void de_journal_begin(const struct cpu *c);
+bool de_journal_room(void);
+void de_journal_page(struct machine *m, uint32_t pa);
+void de_journal_word(struct machine *m, uint32_t pa);
+void de_journal_undo(struct machine *m);
+/* Did the stub get to write physical page pa in this run? */
+bool de_journal_wrote(uint32_t pa);
 
 /* de_shadow.c */
 enum de_fill { DE_FILL_MAPPED, DE_FILL_GUEST_PF, DE_FILL_NOT_EXACT };

@@ -49,6 +49,9 @@ static bool shadow_behind;     /* a new stub, or a flush by de_flush: drop all *
  */
 static uint32_t last_evicted = 1;
 static uint32_t shadow_min; /* the host's mmap_min_addr: nothing below it maps */
+/* The slots a fill made writable since the run began (may repeat). */
+static uint16_t writable[SHADOW_SLOTS];
+static unsigned n_writable;
 
 static struct slot *slot_of(uint32_t lin)
 {
@@ -58,6 +61,7 @@ static struct slot *slot_of(uint32_t lin)
 static void shadow_clear(void)
 {
 	memset(slots, 0, sizeof(slots));
+	n_writable = 0;
 	memset(de_shared_page()->permit, 0, sizeof(de_shared_page()->permit));
 }
 
@@ -132,6 +136,22 @@ static bool shadow_replay(uint32_t what)
 	return true;
 }
 
+/*
+ * A new run starts with no page writable, so that its first write to each
+ * page comes to the monitor, which journals the page first.
+ */
+static void shadow_protect_written(void)
+{
+	for (unsigned i = 0; i < n_writable; i++) {
+		struct slot *s = &slots[writable[i]];
+		if (!s->write)
+			continue;
+		shadow_queue(DE_OP_MAP, s->lin & TLB_PAGE_MASK, s->pa, PROT_READ | PROT_EXEC);
+		s->write = false;
+	}
+	n_writable = 0;
+}
+
 void de_shadow_sync(struct machine *m)
 {
 	const struct tlb *t = &m->tlb;
@@ -143,6 +163,31 @@ void de_shadow_sync(struct machine *m)
 		shadow_drop_all();
 	shadow_epoch = t->epoch;
 	shadow_behind = false;
+	shadow_protect_written();
+}
+
+static uint32_t shadow_read_entry(struct machine *m, uint32_t pa)
+{
+	const uint8_t *p = machine_phys(m, pa & m->a20_mask, 4);
+	uint32_t v = 0;
+
+	if (p)
+		memcpy(&v, p, 4);
+	return v;
+}
+
+/* The run's journal keeps the entries a walk of lin may set A or D in. */
+static void shadow_journal_walk(struct machine *m, uint32_t lin)
+{
+	const struct cpu *c = &m->cpu;
+
+	if (!(c->cr0 & CR0_PG))
+		return;
+	uint32_t pde_pa = ((c->cr3 & TLB_PAGE_MASK) | ((lin >> 20) & 0xffcu)) & m->a20_mask;
+	uint32_t pde = shadow_read_entry(m, pde_pa);
+	de_journal_word(m, pde_pa);
+	if ((pde & PTE_P) && !((pde & PTE_PS) && (c->cr4 & CR4_PSE)))
+		de_journal_word(m, ((pde & TLB_PAGE_MASK) | ((lin >> 10) & 0xffcu)) & m->a20_mask);
 }
 
 /* The interpreter's walk for a CPL 3 access; false with c->exc set on #PF. */
@@ -152,6 +197,7 @@ static bool shadow_translate(struct cpu *c, uint32_t lin, bool write, uint32_t *
 	jmp_buf *outer = c->exc_jmp;
 	volatile bool ok = false;
 
+	shadow_journal_walk(c->m, lin);
 	c->exc_jmp = &env;
 	if (!setjmp(env)) {
 		*pa = mmu_translate(c, lin, write ? ACC_WRITE : ACC_READ, true);
@@ -174,63 +220,57 @@ static void shadow_map(uint32_t lin, uint32_t pa, bool write)
 	shadow_queue(DE_OP_MAP, lin, pa, PROT_READ | PROT_EXEC | (write ? PROT_WRITE : 0));
 	*s = (struct slot){ lin | 1, pa, write };
 	de_shared_page()->permit[s - slots].lin = 0;
-}
-
-static uint32_t shadow_read_entry(struct machine *m, uint32_t pa)
-{
-	const uint8_t *p = machine_phys(m, pa & m->a20_mask, 4);
-	uint32_t v = 0;
-
-	if (p)
-		memcpy(&v, p, 4);
-	return v;
+	if (write && n_writable < SHADOW_SLOTS)
+		writable[n_writable++] = (uint16_t)(s - slots);
+	else if (write)
+		shadow_drop_all();
 }
 
 /*
- * The rights a CPL 3 mapping of page lin can have without a walk that
- * changes guest memory: every level present, user, accessed (and dirty
- * for a writable mapping); 0 if there are none. Reads the tables only.
+ * Can CPL 3 read page lin without a walk that changes guest memory (every
+ * level present, user, accessed)? Reads the tables only.
  */
-static uint32_t shadow_free_prot(struct machine *m, uint32_t lin, uint32_t *pa)
+static bool shadow_free_read(struct machine *m, uint32_t lin, uint32_t *pa)
 {
 	const struct cpu *c = &m->cpu;
 	uint32_t need = PTE_P | PTE_US | PTE_A;
 
 	if (!(c->cr0 & CR0_PG)) {
 		*pa = lin & m->a20_mask;
-		return PROT_READ | PROT_EXEC | PROT_WRITE;
+		return true;
 	}
 	uint32_t pde = shadow_read_entry(m, (c->cr3 & TLB_PAGE_MASK) | ((lin >> 20) & 0xffcu));
-	uint32_t leaf = pde, perm = pde;
+	uint32_t leaf = pde;
 	if ((pde & need) != need)
-		return 0;
+		return false;
 	if ((pde & PTE_PS) && (c->cr4 & CR4_PSE)) {
 		if (pde & 0x003fe000u)
-			return 0; /* reserved bits: the walk faults */
+			return false; /* reserved bits: the walk faults */
 		*pa = ((pde & LARGE_MASK) | (lin & 0x003ff000u)) & m->a20_mask;
 	} else {
 		leaf = shadow_read_entry(m, (pde & TLB_PAGE_MASK) | ((lin >> 10) & 0xffcu));
-		perm &= leaf;
 		*pa = leaf & TLB_PAGE_MASK & m->a20_mask;
 	}
-	if ((leaf & need) != need || !(perm & PTE_US))
-		return 0;
-	return PROT_READ | PROT_EXEC | ((perm & PTE_RW) && (leaf & PTE_D) ? PROT_WRITE : 0);
+	return (leaf & need) == need;
 }
 
-/* Permit the other pages of lin's group whose slots are free. */
+/*
+ * Permit the other pages of lin's group whose slots are free, for reading:
+ * the first write to a page in a run comes to the monitor, which journals
+ * the page before it becomes writable (vmm/de_journal.c).
+ */
 static void shadow_permit_group(struct machine *m, uint32_t lin)
 {
 	struct de_shared *sh = de_shared_page();
-	uint32_t first = lin & ~(PERMIT_GROUP * DE_PAGE - 1), pa, prot;
+	uint32_t first = lin & ~(PERMIT_GROUP * DE_PAGE - 1), pa;
 
 	for (uint32_t q = first; q - first < PERMIT_GROUP * DE_PAGE; q += DE_PAGE) {
 		struct slot *s = slot_of(q);
-		if ((s->lin & 1) || q < shadow_min || !(prot = shadow_free_prot(m, q, &pa)) ||
+		if ((s->lin & 1) || q < shadow_min || !shadow_free_read(m, q, &pa) ||
 		    !machine_phys(m, pa, DE_PAGE))
 			continue;
-		*s = (struct slot){ q | 1, pa, prot & PROT_WRITE };
-		sh->permit[s - slots] = (struct de_permit){ q | 1, pa, prot };
+		*s = (struct slot){ q | 1, pa, false };
+		sh->permit[s - slots] = (struct de_permit){ q | 1, pa, PROT_READ | PROT_EXEC };
 	}
 }
 
@@ -244,6 +284,8 @@ enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write)
 		last_evicted = 1;
 		return DE_FILL_NOT_EXACT;
 	}
+	if (!de_journal_room())
+		return DE_FILL_NOT_EXACT; /* the run ends here: a new one has a new journal */
 	if (!shadow_translate(c, lin, write, &pa))
 		return DE_FILL_GUEST_PF;
 	pa &= TLB_PAGE_MASK;
@@ -252,6 +294,8 @@ enum de_fill de_shadow_fill(struct machine *m, uint32_t lin, bool write)
 	const struct slot *s = slot_of(page);
 	if (s->lin == (page | 1) && (s->write || !write))
 		return DE_FILL_NOT_EXACT; /* mapped, yet the host faulted: let interp decide */
+	if (write)
+		de_journal_page(m, pa);
 	shadow_map(page, pa, write);
 	shadow_permit_group(m, page);
 	return DE_FILL_MAPPED;

@@ -278,7 +278,7 @@ static void stub_trap_controls(void)
 		stub_die();
 }
 
-_Noreturn void de_stub_main(struct de_shared *sh, int ram_fd)
+_Noreturn void de_stub_main(struct de_shared *sh, int ram_fd, void *ram, uint64_t ram_size)
 {
 	stub_sh = sh;
 	stub_ram_fd = ram_fd;
@@ -289,6 +289,10 @@ _Noreturn void de_stub_main(struct de_shared *sh, int ram_fd)
 	/* The guest's linear space: whatever the monitor had there (a
 	 * sanitizer's shadow) is not the stub's business. */
 	munmap(0, DE_LOW_TOP);
+	/* Guest RAM reaches the guest only through the shadow, whose first
+	 * write to a page in a run the monitor journals: not through the
+	 * monitor's own mapping, which 64-bit guest code could write. */
+	munmap(ram, ram_size);
 	stub_trap_controls();
 	stub_confine();
 	/* The first trap says "ready"; the monitor's answer enters the guest. */

@@ -19,6 +19,9 @@
 #include "de_host.h"
 
 #define DE_WAIT_NS 100000000L
+/* A stub that has not answered for this many waits (10 s) is stuck
+ * (its handler can be reached by 64-bit guest code): killed. */
+#define DE_WAITS_MAX 100
 #define DE_MIN_ADDR_DEFAULT 0x10000u
 
 static struct de_shared *de_sh;
@@ -110,16 +113,20 @@ static bool de_stub_dead(struct machine *m)
 /*
  * The stub's next trap: spin, then sleep; a guest still running after one
  * time slice is preempted with SIGURG (not a stub still starting: its
- * handler would take the signal for its first trap), and a stub that never
- * answers is noticed dead at the next timeout.
+ * handler would take the signal for its first trap), a stub that died is
+ * noticed at the next timeout, and one that never answers is killed.
  */
 static int de_wait(struct machine *m, bool preempt)
 {
 	long ns = preempt ? DE_SLICE_NS : DE_WAIT_NS;
 
-	while (de_turn_wait(de_sh, DE_TURN_MONITOR, &de_spin, ns) < 0) {
+	for (int waits = 0; de_turn_wait(de_sh, DE_TURN_MONITOR, &de_spin, ns) < 0; waits++) {
 		if (de_stub_dead(m))
 			return -1;
+		if (waits == DE_WAITS_MAX) {
+			de_stub_stop();
+			return de_fail(m, "the native stub stopped answering (killed)");
+		}
 		if (ns == DE_SLICE_NS)
 			kill(de_pid, SIGURG);
 		ns = DE_WAIT_NS;
@@ -141,7 +148,7 @@ static int de_stub_start(struct machine *m)
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)
-		de_stub_main(de_sh, m->ram_fd);
+		de_stub_main(de_sh, m->ram_fd, m->ram, m->ram_size);
 	if (pid < 0)
 		return de_fail(m, "fork failed");
 	de_pid = pid;
@@ -155,6 +162,12 @@ static int de_stub_start(struct machine *m)
 	de_shadow_reset(de_read_min_addr());
 	de_segments_reset();
 	return 0;
+}
+
+int de_stub_restart(struct machine *m)
+{
+	de_stub_stop();
+	return de_init(m);
 }
 
 int de_init(struct machine *m)

@@ -514,57 +514,147 @@ static void tls_state(void)
 		"\x65\x89\x1d\x20\x00\x00\x00\xcd\x80");
 }
 
-/* The native load succeeds with the host's descriptor; the first access
- * through GS faults (base 0: the low 64 KiB are never mapped), the guest's
- * descriptor is adopted and the access runs on interp; the rest runs
- * natively through an LDT copy of the guest's segment. Same result as
- * interp alone. */
-static void a_native_load_of_the_hosts_0x33_gets_the_guests_tls_base(void **state)
+/* What interp alone makes of the current state in n instructions. */
+static struct cpu interp_alone(uint64_t n)
 {
-	struct de_event ev;
-	(void)state;
-	tls_state();
-	assert_int_equal(run(&ev), DE_NOT_EXACT);
-	assert_int_equal(c->eip, CODE + 6);
-	assert_int_equal(c->seg[SR_GS].sel, 0x33);
-	assert_int_equal(c->seg[SR_GS].base, TLS);
-	engine_interp.run(m, 1);
-	assert_int_equal(run(&ev), DE_EVENT);
-	assert_int_equal(ev.vector, 0x80);
-	uint32_t eax = c->gpr[EAX], stored = get32(TLS + 0x20);
-	struct seg gs = c->seg[SR_GS];
-
-	setup(NULL);
-	tls_state();
-	engine_interp.run(m, 4);
-	assert_int_equal(c->eip, CODE + 19);
-	assert_int_equal(eax, c->gpr[EAX]);
-	assert_int_equal(eax, 0x7ea10010);
-	assert_int_equal(stored, get32(TLS + 0x20));
-	assert_int_equal(stored, 0x5eed);
-	assert_memory_equal(&gs, &c->seg[SR_GS], sizeof(gs));
+	engine_interp.run(m, n);
+	return *c;
 }
 
-/* Linux's user data selector 0x7b is the host's CPU-number segment
- * (read-only, expand-down, tiny limit): for a flat guest segment every
- * native read through it is flat, and writes fault into interp. */
-static void a_native_load_of_the_hosts_0x7b_is_exact_for_flat_guest_data(void **state)
+/*
+ * The native load succeeds with the host's descriptor (base 0), so the
+ * read through GS goes wrong without a trap; at the next trap the monitor
+ * sees GS it did not load and undoes the whole run: registers, the store
+ * through GS, the page's dirty bit. interp then runs it: the same result
+ * as interp alone.
+ */
+static void a_native_load_of_the_hosts_0x33_is_undone(void **state)
 {
 	struct de_event ev;
 	(void)state;
-	put64(GDT + 0x78, 0x00cff2000000ffffull);
+	paging_on();
+	tls_state();
+	struct cpu before = *c;
+	assert_int_equal(run(&ev), DE_UNDONE);
+	assert_non_null(strstr(ev.undo_why, "GS with 0x33"));
+	assert_int_equal(c->eip, CODE);
+	assert_memory_equal(c->gpr, before.gpr, sizeof(before.gpr));
+	assert_int_equal(get32(TLS + 0x20), 0);
+	assert_int_equal(get32(PT + 4 * (TLS >> 12 & 0x3ff)) & 0x60, 0);
+	struct cpu after = interp_alone(4);
+	assert_int_equal(after.eip, CODE + 19);
+	assert_int_equal(after.gpr[EAX], 0x7ea10010);
+	assert_int_equal(get32(TLS + 0x20), 0x5eed);
+	assert_int_equal(after.seg[SR_GS].base, TLS);
+}
+
+static void put_host_cpunode_test(uint64_t desc)
+{
+	put64(GDT + 0x78, desc);
 	c->gdtr = (struct dtr){ GDT, 0x7f };
 	put32(DATA, 0x0a0b0c0d);
 	/* mov ax,0x7b; mov es,eax; mov eax,es:[DATA]; mov es:[DATA+4],eax; int 0x80 */
 	CODE_OF("\x66\xb8\x7b\x00\x8e\xc0\x26\xa1\x00\x00\x20\x00"
 		"\x26\xa3\x04\x00\x20\x00\xcd\x80");
-	assert_int_equal(run(&ev), DE_NOT_EXACT); /* the write faults natively */
-	assert_int_equal(c->eip, CODE + 12);
+}
+
+/* Linux's user data selector 0x7b is the host's CPU-number segment
+ * (read-only, expand-down, tiny limit): for a flat guest segment every
+ * native read through it is flat, and writes fault. At the first trap
+ * (here the read's hidden page fault) the load is adopted and ES moves to
+ * an LDT copy of the guest's segment, so the write runs natively. */
+static void a_native_load_of_the_hosts_0x7b_is_exact_for_flat_guest_data(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	put_host_cpunode_test(0x00cff3000000ffffull);
+	assert_int_equal(run(&ev), DE_EVENT); /* the read's hidden #PF is the first trap */
+	assert_int_equal(ev.vector, 0x80);
 	assert_int_equal(c->gpr[EAX], 0x0a0b0c0d);
 	assert_int_equal(c->seg[SR_ES].sel, 0x7b);
-	engine_interp.run(m, 1);
 	assert_int_equal(get32(DATA + 4), 0x0a0b0c0d);
+}
+
+/* The same load of a descriptor whose accessed bit is clear: the guest's
+ * load would have set it then, the monitor's only later. Undone. */
+static void a_native_load_that_would_set_the_accessed_bit_is_undone(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	put_host_cpunode_test(0x00cff2000000ffffull);
+	assert_int_equal(run(&ev), DE_UNDONE);
+	assert_int_equal(c->eip, CODE);
+	assert_int_equal(get32(GDT + 0x7c) & 0x100, 0);
+	engine_interp.run(m, 3);
+	assert_int_equal(get32(GDT + 0x7c) & 0x100, 0x100);
+}
+
+/* A GDT with ring 0 code and data and a TSS, and #GP's gate to KHANDLER. */
+static void gp_gate_state(void)
+{
+	put64(GDT + 0x08, 0x00cf9a000000ffffull);
+	put64(GDT + 0x10, 0x00cf92000000ffffull);
+	put64(GDT + 0x28, 0x0000890000000067ull | ((uint64_t)TSS << 16));
+	put32(TSS + 4, KSTACK);
+	put32(TSS + 8, 0x10);
+	put64(USER_IDT + 8 * EXC_GP, ((uint64_t)(KHANDLER >> 16) << 48) | (0x8eull << 40) |
+					     (0x08ull << 16) | (KHANDLER & 0xffff));
+	c->gdtr = (struct dtr){ GDT, 0x7f };
+	c->tr = (struct seg){ .sel = 0x28, .attr = 0x008b, .base = TSS, .limit = 0x67 };
+}
+
+/*
+ * A far jump to 0x33 runs the guest's bytes as 64-bit code in the stub.
+ * The guest's GDT has nothing at 0x30, so the guest takes #GP(0x30) at the
+ * jump; natively the store before it happened and 64-bit code ran. The
+ * monitor sees CS 0x33 at the next trap: the run is undone (the store and
+ * the page's A/D bits too) and the stub replaced.
+ */
+static void a_far_jump_to_the_hosts_64_bit_selector_is_undone(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	gp_gate_state();
+	uint64_t restarts = de_stats()->restarts;
+	/* mov [DATA],esp; jmp far 0x33:CODE+0x20; at +0x20: ud2 */
+	CODE_OF("\x89\x25\x00\x00\x20\x00\xea\x20\x00\x11\x00\x33\x00");
+	memcpy(m->ram + CODE + 0x20, "\x0f\x0b", 2);
+	assert_int_equal(run(&ev), DE_UNDONE);
+	assert_non_null(strstr(ev.undo_why, "left compatibility mode"));
+	assert_int_equal(de_stats()->restarts, restarts + 1);
+	assert_int_equal(c->eip, CODE);
+	assert_int_equal(get32(DATA), 0);
+	assert_int_equal(get32(PT + 4 * (DATA >> 12 & 0x3ff)) & 0x60, 0);
+	engine_interp.run(m, 2);
+	assert_int_equal(get32(DATA), STACK_TOP);
+	assert_int_equal(c->eip, KHANDLER);
+	assert_int_equal(get32(KSTACK - 24), 0x30); /* #GP(0x30) */
+	assert_int_equal(get32(KSTACK - 20), CODE + 6); /* at the jump */
+}
+
+/*
+ * A guest page written in one run is writable in the stub; the next run
+ * starts with it read-only again, so its first write there comes to the
+ * monitor, which journals the page: undoing the second run restores what
+ * the first left.
+ */
+static void each_run_journals_its_first_write_to_a_page(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	c->gdtr = (struct dtr){ GDT, 0x7f };
+	/* mov dword [DATA],1; int 0x80 */
+	CODE_OF("\xc7\x05\x00\x00\x20\x00\x01\x00\x00\x00\xcd\x80");
 	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(get32(DATA), 1);
+	c->eip = CODE + 0x40;
+	/* mov dword [DATA],2; mov ax,0x2b; mov ds,eax; int 0x80 */
+	memcpy(m->ram + CODE + 0x40, "\xc7\x05\x00\x00\x20\x00\x02\x00\x00\x00"
+	       "\x66\xb8\x2b\x00\x8e\xd8\xcd\x80", 18);
+	assert_int_equal(run(&ev), DE_UNDONE);
+	assert_int_equal(get32(DATA), 1);
+	assert_int_equal(c->eip, CODE + 0x40);
 }
 
 static uint32_t rng_state = 12345;
@@ -577,7 +667,7 @@ static uint32_t rng(void)
 /* Random bytes natively: every run ends in a return, never in a crash. */
 static void random_code_always_comes_back(void **state)
 {
-	unsigned counts[4] = { 0 };
+	unsigned counts[5] = { 0 };
 	(void)state;
 	for (int n = 0; n < 10000; n++) {
 		struct de_event ev;
@@ -599,9 +689,11 @@ static void random_code_always_comes_back(void **state)
 		if (r == DE_ERROR)
 			assert_int_equal(de_init(m), 0); /* the stub may have died: restart */
 	}
-	printf("random: %u events, %u for interp, %u errors, %u preempted\n",
-	       counts[DE_EVENT], counts[DE_NOT_EXACT], counts[DE_ERROR], counts[DE_PREEMPTED]);
-	assert_int_equal(counts[0] + counts[1] + counts[2] + counts[3], 10000);
+	printf("random: %u events, %u for interp, %u errors, %u preempted, %u undone\n",
+	       counts[DE_EVENT], counts[DE_NOT_EXACT], counts[DE_ERROR], counts[DE_PREEMPTED],
+	       counts[DE_UNDONE]);
+	assert_int_equal(counts[0] + counts[1] + counts[2] + counts[3] + counts[4], 10000);
+	assert_int_equal(counts[DE_ERROR], 0);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -631,8 +723,11 @@ int main(void)
 		T(interp_stops_where_the_cpu_returns_to_cpl_3),
 		T(the_engine_runs_ring_0_on_interp_and_ring_3_natively),
 		T(a_preempted_spin_takes_the_one_shot_timer_interrupt_at_its_deadline),
-		T(a_native_load_of_the_hosts_0x33_gets_the_guests_tls_base),
+		T(a_native_load_of_the_hosts_0x33_is_undone),
 		T(a_native_load_of_the_hosts_0x7b_is_exact_for_flat_guest_data),
+		T(a_native_load_that_would_set_the_accessed_bit_is_undone),
+		T(a_far_jump_to_the_hosts_64_bit_selector_is_undone),
+		T(each_run_journals_its_first_write_to_a_page),
 		T(random_code_always_comes_back),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
