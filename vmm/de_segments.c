@@ -1,12 +1,21 @@
 /*
  * Direct execution: the guest's segments as host selectors. The paper's
  * monitor shadowed the guest's descriptor tables in its own GDT; a Linux
- * process owns only its LDT. So a flat 4 GiB guest segment runs on the
- * host's own flat selectors (0x23 code, 0x2b data) and any other one on an
- * LDT entry of the stub made with modify_ldt, with the guest's base,
- * limit, granularity, type and size. The guest's selector values are not
- * what the host holds: MOV r/m,Sreg and PUSH Sreg show host selectors
- * natively (the paper's non-virtualizable selector reads).
+ * process owns only its LDT. So each guest segment register runs on an
+ * LDT entry of the stub of its own, made with modify_ldt, with the guest's
+ * base, limit, granularity, type and size -- never on one of the host
+ * GDT's selectors (0x23, 0x2b), even for a flat segment: guest code can
+ * load those by itself without a trap, and the monitor must be able to
+ * tell such a load (a selector it did not put there) from its own. The
+ * guest's selector values are not what the host holds: MOV r/m,Sreg and
+ * PUSH Sreg show host selectors natively (the paper's non-virtualizable
+ * selector reads).
+ *
+ * The fuzzer's native runner asks for the host's flat selectors instead
+ * (de_use_host_flat_selectors): its cases give flat segments the host's
+ * selector values, so that far calls push the same CS natively; a native
+ * load of a host selector is a gap of the fuzzer's (harness/fuzz_gen.c)
+ * there, not something de must see.
  */
 #include <string.h>
 
@@ -19,6 +28,13 @@
 #define LDT_CONTENTS_STACK 1 /* expand-down data */
 #define LDT_CONTENTS_CODE 2
 
+static bool use_host_flat;
+
+void de_use_host_flat_selectors(bool on)
+{
+	use_host_flat = on;
+}
+
 /* What the stub's LDT holds now, slot by slot. */
 static struct user_desc ldt_now[6];
 static bool ldt_known[6];
@@ -28,18 +44,14 @@ void de_segments_reset(void)
 	memset(ldt_known, 0, sizeof(ldt_known));
 }
 
-static bool seg_is_flat(const struct seg *s)
-{
-	return s->base == 0 && s->limit == 0xffffffffu;
-}
-
-/* The host's own selector when it means exactly the same, else 0. */
+/* The host's own flat selector when it means exactly the same, else 0. */
 static uint16_t seg_host_flat(int sreg, const struct seg *s)
 {
 	unsigned type = SEG_TYPE(s->attr);
 	bool code = type & TYPE_CODE, rw = type & TYPE_WRITABLE_OR_READABLE;
 
-	if (!seg_is_flat(s) || (type & TYPE_CONFORMING_OR_DOWN) || !rw)
+	if (!use_host_flat || s->base || s->limit != 0xffffffffu ||
+	    (type & TYPE_CONFORMING_OR_DOWN) || !rw)
 		return 0;
 	if (code)
 		return SEG_DB(s->attr) || sreg != SR_CS ? DE_SEL_CODE32 : 0;
