@@ -136,6 +136,10 @@ int main(void)
 		memcpy(m->ram + CODE + 5 * k, (const uint8_t[]){ 0xa1, 0, k << 4, 0x20, 0 }, 5);
 	memcpy(m->ram + CODE + 80, "\xcd\x80", 2);
 	trips(m, "de: 16 hidden page faults + INT 0x80 (after a flush):", de_flush);
+	/* mov [0x200000],eax; int 0x80: the page the last run wrote is
+	 * read-only again, and its first write comes to the undo journal */
+	memcpy(m->ram + CODE, "\xa3\x00\x00\x20\x00\xcd\x80", 7);
+	trips(m, "de: store to a page written last run + INT 0x80:", NULL);
 	compute_loop(m);
 	return 0;
 }
