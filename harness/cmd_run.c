@@ -287,7 +287,7 @@ int cmd_run(int argc, char **argv)
 	}
 	const struct engine *e = engine_find(o.engine);
 	if (!e) {
-		fprintf(stderr, "doppel run: unknown engine '%s' (known: interp)\n", o.engine);
+		fprintf(stderr, "doppel run: unknown engine '%s' (known: interp, de)\n", o.engine);
 		return EXIT_ERROR;
 	}
 	struct machine *m = calloc(1, sizeof(*m));
