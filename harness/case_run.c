@@ -272,7 +272,7 @@ bool case_run_watch(struct case_runner *r, const struct fuzz_case *fc, case_look
 		for (const uint8_t *p; len < sizeof(bytes) &&
 		     (p = runner_case_byte(r, fc, c->seg[SR_CS].base + c->eip + len)); len++)
 			bytes[len] = *p;
-		seen = look(ctx, bytes, len, c->eip);
+		seen = look(ctx, c, bytes, len);
 		if (!seen && engine_interp.run(&r->m, 1) != STOP_BUDGET)
 			break;
 	}
@@ -365,7 +365,11 @@ static void run_native(struct case_runner *r, const struct fuzz_case *fc,
 		ev = (struct de_event){ .vector = ev.host_vector, .err = ev.host_err };
 		why = DE_EVENT;
 	}
-	if (why == DE_EVENT)
+	if (why == DE_EVENT && ev.step_after) {
+		/* the single-step trap after the delivery ends the case */
+		de_deliver(&r->m, &ev);
+		native_finish_on_interp(r, fc, out);
+	} else if (why == DE_EVENT)
 		state_from_event(out, r, fc, &ev);
 	else if (why == DE_NOT_EXACT)
 		native_finish_on_interp(r, fc, out);

@@ -86,11 +86,12 @@ bool case_engine_available(struct case_runner *r, enum case_engine e, char *why,
 void case_run(struct case_runner *r, enum case_engine e, const struct fuzz_case *fc,
 	      struct case_state *out);
 /*
- * Run fc on interp one instruction at a time, showing each to look (up
- * to 15 bytes at CS:EIP as memory holds them then) before it runs. True
+ * Run fc on interp one instruction at a time, showing each to look (the
+ * CPU about to run it, and up to 15 bytes at CS:EIP as memory holds them
+ * then) before it runs. True
  * as soon as look says true; false when the run ends without.
  */
-typedef bool case_look_fn(void *ctx, const uint8_t *bytes, unsigned n, uint32_t eip);
+typedef bool case_look_fn(void *ctx, struct cpu *c, const uint8_t *bytes, unsigned n);
 bool case_run_watch(struct case_runner *r, const struct fuzz_case *fc, case_look_fn *look,
 		    void *ctx);
 

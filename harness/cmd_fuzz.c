@@ -28,17 +28,19 @@
 const char fuzz_usage[] =
 	"usage: doppel fuzz [--engines interp,native[,qemu]] [--seed S] [--count N]\n"
 	"                   [--first I] [--jobs J] [--out DIR] [--cpl 0|3|any]\n"
-	"                   [--no-minimize] [--quiet]\n"
+	"                   [--bytes] [--no-minimize] [--quiet]\n"
 	"  generates cases I .. I+N-1 (default 0 .. 999) of campaign S (default 1),\n"
 	"  runs each on every engine and compares with the first engine; each\n"
 	"  difference is minimized and written to DIR (default fuzz-out) as a case\n"
-	"  file for `doppel diff`. Exit status 0 when all agree, 1 on differences.\n";
+	"  file for `doppel diff`. Exit status 0 when all agree, 1 on differences.\n"
+	"  --bytes: each case's code is random bytes instead of instructions from\n"
+	"  the table.\n";
 
 struct fuzz_opts {
 	const char *engines, *out;
 	uint64_t seed, count, first, jobs;
 	int cpl;
-	bool minimize, quiet;
+	bool minimize, quiet, bytes;
 };
 
 /* ---- options ---- */
@@ -47,6 +49,7 @@ static int fo_engines(void *ctx, const char *v) { ((struct fuzz_opts *)ctx)->eng
 static int fo_out(void *ctx, const char *v) { ((struct fuzz_opts *)ctx)->out = v; return 0; }
 static int fo_quiet(void *ctx, const char *v) { (void)v; ((struct fuzz_opts *)ctx)->quiet = true; return 0; }
 static int fo_nomin(void *ctx, const char *v) { (void)v; ((struct fuzz_opts *)ctx)->minimize = false; return 0; }
+static int fo_bytes(void *ctx, const char *v) { (void)v; ((struct fuzz_opts *)ctx)->bytes = true; return 0; }
 
 static int fo_num(const char *v, uint64_t *dst, const char *name)
 {
@@ -89,7 +92,8 @@ static const struct opt_spec fuzz_specs[] = {
 	{ "count", true, false, fo_count }, { "first", true, false, fo_first },
 	{ "jobs", true, false, fo_jobs }, { "out", true, false, fo_out },
 	{ "cpl", true, false, fo_cpl }, { "no-minimize", false, false, fo_nomin },
-	{ "quiet", false, false, fo_quiet }, { NULL, false, false, NULL },
+	{ "quiet", false, false, fo_quiet }, { "bytes", false, false, fo_bytes },
+	{ NULL, false, false, NULL },
 };
 
 /* ---- one worker ---- */
@@ -285,6 +289,7 @@ static int worker_init(struct worker *w, const struct fuzz_opts *o)
 	if (w->n_eng < 0)
 		return -1;
 	w->target.cpl = o->cpl;
+	w->target.bytes = o->bytes;
 	for (int k = 0; k < w->n_eng; k++)
 		w->target.engine[w->eng[k]] = true;
 	w->runner = case_runner_new(why, sizeof(why));
@@ -492,7 +497,7 @@ static int fuzz_engines_ready(const enum case_engine *eng, int n)
 
 int cmd_fuzz(int argc, char **argv)
 {
-	struct fuzz_opts o = { "interp,native", "fuzz-out", 1, 1000, 0, 1, 3, true, false };
+	struct fuzz_opts o = { "interp,native", "fuzz-out", 1, 1000, 0, 1, 3, true, false, false };
 	enum case_engine eng[CENG_COUNT + 1];
 	int p = opt_parse(argc - 1, argv + 1, fuzz_specs, &o, "fuzz");
 

@@ -14,6 +14,7 @@
 
 #define GEN_CODE 0x00401000u
 #define GEN_STACK 0x00410000u
+#define GEN_BYTES_MAX 48u /* random code: 1 to this many bytes */
 
 struct rng {
 	uint64_t s;
@@ -228,36 +229,47 @@ static const struct insn_desc *gap_reg_form_row(const uint8_t *bytes, unsigned n
 
 /*
  * Host instructions where the table has no row (#UD on a P6): in an
- * undefined group member or opcode. Matched by spelling: the 0F opcode,
- * ModRM.reg values (a bit each; 0 with no ModRM check), register ModRM
- * only, an F3 prefix required.
+ * undefined group member or opcode. Matched by spelling: the opcode map
+ * (0 one-byte, 1 0F) and opcode, ModRM.reg values (a bit each; 0 with no
+ * ModRM check), register ModRM only, an F3 prefix required.
  */
 struct rowless_gap {
-	uint8_t op, regs;
+	uint8_t map, op, regs;
 	bool reg_form, rep;
 	struct fuzz_gap gap;
 };
 
 static const struct rowless_gap rowless_gaps[] = {
-	{ 0xc7, 0xc0, true, false, { NULL, 0, NULL, 0, "rdrand/rdseed", GAP_NATIVE, false,
+	{ 1, 0xc7, 0xc0, true, false, { NULL, 0, NULL, 0, "rdrand/rdseed", GAP_NATIVE, false,
 	  "0F C7 /6 and /7 with a register ModRM are RDRAND and RDSEED (RDPID with F3) on the "
 	  "host, #UD on a P6", FORM_REG } },
-	{ 0x0d, 0, false, false, { NULL, 0, NULL, 0, "prefetchw", GAP_NATIVE, false,
+	{ 1, 0x0d, 0, false, false, { NULL, 0, NULL, 0, "prefetchw", GAP_NATIVE, false,
 	  "0F 0D is PREFETCH/PREFETCHW on the host (a hint that does nothing), #UD on a P6",
 	  FORM_ANY } },
-	{ 0xb8, 0, false, true, { NULL, 0, NULL, 0, "popcnt", GAP_NATIVE, false,
+	{ 1, 0xb8, 0, false, true, { NULL, 0, NULL, 0, "popcnt", GAP_NATIVE, false,
 	  "F3 0F B8 is POPCNT on the host, #UD on a P6", FORM_REP } },
+	{ 0, 0xc6, 0x80, true, false, { NULL, 0, NULL, 0, "xabort", GAP_NATIVE, false,
+	  "C6 F8 ib is XABORT (RTM) on the host, a no-op outside a transaction; C6 /7 is #UD "
+	  "on a P6", FORM_REG } },
+	{ 0, 0xc7, 0x80, true, false, { NULL, 0, NULL, 0, "xbegin", GAP_NATIVE, false,
+	  "C7 F8 rel is XBEGIN (RTM) on the host: a transaction, or a jump to its abort "
+	  "address; C7 /7 is #UD on a P6", FORM_REG } },
 };
 
 static bool rowless_matches(const struct rowless_gap *g, const uint8_t *b, unsigned n,
 			    unsigned k, bool rep)
 {
-	if (k + 1 >= n || b[k] != 0x0f || b[k + 1] != g->op || (g->rep && !rep))
+	if (g->map) {
+		if (k >= n || b[k] != 0x0f)
+			return false;
+		k++;
+	}
+	if (k >= n || b[k] != g->op || (g->rep && !rep))
 		return false;
 	if (!g->regs && !g->reg_form)
 		return true;
-	return k + 2 < n && (!g->reg_form || b[k + 2] >= 0xc0) &&
-	       (!g->regs || (g->regs >> ((b[k + 2] >> 3) & 7) & 1));
+	return k + 1 < n && (!g->reg_form || b[k + 1] >= 0xc0) &&
+	       (!g->regs || (g->regs >> ((b[k + 1] >> 3) & 7) & 1));
 }
 
 static const struct fuzz_gap *gap_rowless(const uint8_t *bytes, unsigned n, enum case_engine e)
@@ -290,23 +302,50 @@ static uint16_t case_word(const struct fuzz_case *fc, int seg, uint32_t off)
 	return (uint16_t)(case_byte(fc, lin) | case_byte(fc, lin + 1) << 8);
 }
 
-/* The selector a segment load or far transfer takes, from the case's initial state. */
-static uint16_t gap_loaded_selector(const struct fuzz_case *fc, const struct insn *i)
+/* The word at seg:off as the CPU reads it now; 0 where that read faults. */
+static uint16_t cpu_word(struct cpu *c, int seg, uint32_t off)
+{
+	jmp_buf env;
+	jmp_buf *outer = c->exc_jmp;
+	volatile uint16_t v = 0;
+
+	c->exc_jmp = &env;
+	if (!setjmp(env))
+		v = (uint16_t)lin_read(c, c->seg[seg].base + off, 2, false);
+	c->exc_jmp = outer;
+	c->exc.vector = -1;
+	return v;
+}
+
+/* The word at seg:off: the CPU's now (live), or the case's initial memory. */
+static uint16_t gap_word(const struct fuzz_case *fc, struct cpu *live, int seg, uint32_t off)
+{
+	return live ? cpu_word(live, seg, off) : case_word(fc, seg, off);
+}
+
+/*
+ * The selector a segment load or far transfer takes: from the CPU about
+ * to run it (live, on the path interp takes), or else from the case's
+ * initial state (an earlier instruction may still compute another).
+ */
+static uint16_t gap_loaded_selector(const struct fuzz_case *fc, struct cpu *live,
+				    const struct insn *i)
 {
 	struct cpu c;
+	const uint32_t *gpr = live ? live->gpr : fc->gpr;
+	bool stack32 = ((live ? live->seg : fc->seg)[SR_SS].attr & 0x4000) != 0;
 
 	memset(&c, 0, sizeof(c));
-	memcpy(c.gpr, fc->gpr, sizeof(c.gpr));
+	memcpy(c.gpr, gpr, sizeof(c.gpr));
 	if (i->desc->exec == op_pop_sreg)
-		return case_word(fc, SR_SS, (fc->seg[SR_SS].attr & 0x4000) ? fc->gpr[ESP]
-								   : fc->gpr[ESP] & 0xffff);
+		return gap_word(fc, live, SR_SS, stack32 ? gpr[ESP] : gpr[ESP] & 0xffff);
 	if (i->desc->operand[0] == OPF_Ap)
 		return (uint16_t)i->imm2;
 	if (!i->mem)
-		return (uint16_t)fc->gpr[i->rm];
+		return (uint16_t)gpr[i->rm];
 	bool far_pointer = i->desc->operand[0] == OPF_Mp || i->desc->operand[1] == OPF_Mp;
 	uint32_t ea = insn_ea(&c, i) + (far_pointer ? i->opsize : 0);
-	return case_word(fc, i->seg, i->adsize == 2 ? ea & 0xffff : ea);
+	return gap_word(fc, live, i->seg, i->adsize == 2 ? ea & 0xffff : ea);
 }
 
 /* Does the case define sel's GDT slot as the host does: flat, base 0? */
@@ -326,9 +365,10 @@ static bool case_defines_flat(const struct fuzz_case *fc, uint16_t sel)
  * copies of the guest's segments, DE_SEL_LDT: 0xffd4-0xffff). The selector is the one of the initial
  * state: an earlier instruction of the code may still compute another.
  */
-static bool gap_loads_host_selector(const struct fuzz_case *fc, const struct insn *i)
+static bool gap_loads_host_selector(const struct fuzz_case *fc, struct cpu *live,
+				    const struct insn *i)
 {
-	uint16_t sel = gap_loaded_selector(fc, i) & ~3;
+	uint16_t sel = gap_loaded_selector(fc, live, i) & ~3;
 
 	if (sel == 0x30 || sel == 0x78 || (sel & ~3) >= (DE_SEL_LDT(0) & ~3))
 		return true;
@@ -336,7 +376,8 @@ static bool gap_loads_host_selector(const struct fuzz_case *fc, const struct ins
 }
 
 /* The gap of the instruction decoded (st) from bytes, if any. */
-static const struct fuzz_gap *gap_of(const struct fuzz_case *fc, const struct insn *i,
+static const struct fuzz_gap *gap_of(const struct fuzz_case *fc, struct cpu *live,
+				     const struct insn *i,
 				     enum decode_status st, const uint8_t *bytes, enum case_engine e)
 {
 	const struct fuzz_gap *g = i->desc ? gap_find(i->desc, e, fc->cpl) : NULL;
@@ -347,7 +388,7 @@ static const struct fuzz_gap *gap_of(const struct fuzz_case *fc, const struct in
 	if (!g && reg_row && st != DECODE_OK)
 		g = gap_find_form(reg_row, e, fc->cpl, FORM_REG);
 	if (!g && st == DECODE_OK && gap_find_form(i->desc, e, fc->cpl, FORM_HOST_SEL) &&
-	    gap_loads_host_selector(fc, i))
+	    gap_loads_host_selector(fc, live, i))
 		g = gap_find_form(i->desc, e, fc->cpl, FORM_HOST_SEL);
 	if (!g && st != DECODE_OK)
 		g = gap_rowless(bytes, i->len, e);
@@ -432,7 +473,7 @@ static int gap_scan_stream(const struct fuzz_case *fc, enum case_engine e, const
 			return -1; /* the end marker */
 		enum decode_status st = decode_bytes(&i, fc->code32, buf + at, n - at, fc->eip + at);
 		int cut = at < fc->code_len ? (int)at : s->cut[k];
-		*gap = gap_of(fc, &i, st, buf + at, e);
+		*gap = gap_of(fc, NULL, &i, st, buf + at, e);
 		if (!*gap && st == DECODE_OK && insn_branches_back(&i) && (gap_loop.engines & gap_bit(e)))
 			*gap = &gap_loop;
 		if (*gap || st != DECODE_OK)
@@ -485,13 +526,13 @@ struct path_look {
 	const struct fuzz_gap *gap;
 };
 
-static bool path_look_insn(void *ctx, const uint8_t *bytes, unsigned n, uint32_t eip)
+static bool path_look_insn(void *ctx, struct cpu *c, const uint8_t *bytes, unsigned n)
 {
 	struct path_look *p = ctx;
 	struct insn i;
-	enum decode_status st = decode_bytes(&i, p->fc->code32, bytes, n, eip);
+	enum decode_status st = decode_bytes(&i, p->fc->code32, bytes, n, c->eip);
 
-	p->gap = gap_of(p->fc, &i, st, bytes, p->e);
+	p->gap = gap_of(p->fc, c, &i, st, bytes, p->e);
 	return p->gap != NULL;
 }
 
@@ -914,6 +955,20 @@ static bool gen_append(struct gen *g, const struct row_list *rows)
 	return true;
 }
 
+/*
+ * Anything at all: random bytes, wherever they lead (wild jumps, loops,
+ * stores into the code, gap instructions). The gaps on the path are
+ * judged after the run, by the path interp took (fuzz_case_path_gap).
+ */
+static void gen_random_code(struct gen *g)
+{
+	struct fuzz_case *fc = g->fc;
+
+	fc->code_len = 1 + rng_below(&g->r, GEN_BYTES_MAX);
+	for (unsigned k = 0; k < fc->code_len; k++)
+		fc->code[k] = (uint8_t)rng_next(&g->r);
+}
+
 static int gen_pick_cpl(struct gen *g)
 {
 	if (g->native || g->t->cpl == 3)
@@ -986,9 +1041,13 @@ void fuzz_gen_case(const struct fuzz_target *t, uint64_t seed, uint64_t index,
 	gen_regs(&g);
 	gen_flags(&g);
 	gen_segments(&g);
-	for (unsigned k = 0; k < count && gen_append(&g, &rows[fc->cpl == 3]); k++)
-		;
-	gen_cut_gaps(&g);
-	snprintf(fc->note, sizeof(fc->note), "fuzz seed %llu case %llu",
+	if (t->bytes) {
+		gen_random_code(&g);
+	} else {
+		for (unsigned k = 0; k < count && gen_append(&g, &rows[fc->cpl == 3]); k++)
+			;
+		gen_cut_gaps(&g);
+	}
+	snprintf(fc->note, sizeof(fc->note), "fuzz%s seed %llu case %llu", t->bytes ? " --bytes" : "",
 		 (unsigned long long)seed, (unsigned long long)index);
 }

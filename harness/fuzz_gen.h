@@ -17,6 +17,7 @@
 struct fuzz_target {
 	bool engine[CENG_COUNT]; /* the engines the cases must suit */
 	int cpl;                 /* 0, 3, or -1 for both (only without native) */
+	bool bytes;              /* code of random bytes instead of table rows */
 };
 
 /* Case number `index` of campaign `seed`: the same case on every host. */

@@ -5,13 +5,16 @@ include tests/qemu-ref/qemu-ref.mk
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_JOBS ?= 2
 
-.PHONY: fuzz-test fuzz-selftest fuzz-regress fuzz-qemu fuzz-campaign
+.PHONY: fuzz-test fuzz-selftest fuzz-regress fuzz-qemu fuzz-campaign fuzz-bytes-campaign
 
-# 20,000 cases interp vs the host CPU: any difference fails.
+# 20,000 cases interp vs the host CPU, and 20,000 of random bytes: any
+# difference fails.
 fuzz-test: $(DOPPEL) fuzz-regress
-	@rm -rf $(FUZZ_OUT)/native && mkdir -p $(FUZZ_OUT)
+	@rm -rf $(FUZZ_OUT)/native $(FUZZ_OUT)/native-bytes && mkdir -p $(FUZZ_OUT)
 	$(DOPPEL) fuzz --engines interp,native --seed 1 --count 20000 --jobs $(FUZZ_JOBS) \
 		--out $(FUZZ_OUT)/native --quiet
+	$(DOPPEL) fuzz --bytes --engines interp,native --seed 1 --count 20000 --jobs $(FUZZ_JOBS) \
+		--out $(FUZZ_OUT)/native-bytes --quiet
 
 # The pipeline against itself: two interp runs of every case must agree.
 fuzz-selftest: $(DOPPEL)
@@ -46,3 +49,9 @@ fuzz-campaign: $(DOPPEL)
 	@mkdir -p $(FUZZ_OUT)
 	$(DOPPEL) fuzz --engines interp,native --seed $(FUZZ_SEED) --count $(FUZZ_COUNT) \
 		--jobs $(FUZZ_JOBS) --out $(FUZZ_OUT)/campaign
+
+# The same size of random-byte code ("anything at all" in user mode).
+fuzz-bytes-campaign: $(DOPPEL)
+	@mkdir -p $(FUZZ_OUT)
+	$(DOPPEL) fuzz --bytes --engines interp,native --seed $(FUZZ_SEED) --count $(FUZZ_COUNT) \
+		--jobs $(FUZZ_JOBS) --out $(FUZZ_OUT)/bytes-campaign
