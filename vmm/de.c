@@ -27,7 +27,6 @@
 #include "seg.h"
 #include "timer.h"
 
-#define DR6_BS 0x4000u
 #define DE_USER_CHUNK 256
 /* After an undone run, interp runs a stretch before native code runs
  * again: DE_USER_CHUNK instructions, four times more after each undone run
@@ -543,6 +542,8 @@ enum de_exit de_run_user(struct machine *m, struct de_event *ev)
 		enum de_exit r = de_classify(m, &sh->trap, ev, &resume);
 		if (r == DE_NOT_EXACT)
 			de_host_fault(m, sh, ev);
+		/* the host faulted on INT n (its gate) or trapped once: the step is the guest's */
+		ev->step_after = r == DE_EVENT && (ev->software || ev->int1) && (c->eflags & F_TF);
 		if (!resume)
 			return r;
 		sh->regs.eflags = (sh->regs.eflags & DE_NATIVE_FLAGS) | F_IF | F_FIXED1;
@@ -559,9 +560,10 @@ static void de_deliver_first(struct cpu *c, const struct de_event *ev)
 	if (ev->software) {
 		c->insn_eip = c->eip - ev->insn_len;
 		exc_deliver(c, ev->vector, ev->insn_len == 1 ? INT_SOFT_EXC : INT_SOFTWARE);
+	} else if (ev->trap && !ev->int1) {
+		exc_single_step(c);
+		return;
 	} else if (ev->trap) {
-		if (!ev->int1)
-			c->dr[6] |= DR6_BS;
 		c->insn_eip = c->eip;
 		exc_deliver(c, ev->vector, INT_EXCEPTION);
 	} else {
@@ -570,7 +572,10 @@ static void de_deliver_first(struct cpu *c, const struct de_event *ev)
 		c->exc.err = ev->err;
 		c->exc.fault_lin = ev->cr2;
 		exc_deliver_pending(c);
+		return;
 	}
+	if (ev->step_after)
+		exc_single_step(c);
 }
 
 void de_deliver(struct machine *m, const struct de_event *ev)

@@ -23,6 +23,8 @@ struct de_event {
 	bool trap;         /* #DB trap: EIP is past the instruction */
 	bool int1;         /* the trap is INT1 (F1): DR6 stays as it was */
 	uint8_t insn_len;  /* software: length of the INT instruction */
+	bool step_after;   /* software or INT1 with TF set: the single-step trap
+			    * follows at the handler's first instruction */
 	uint32_t cr2;      /* for #PF */
 	/*
 	 * With DE_NOT_EXACT after a host fault (#GP, #SS, #NP, #TS, #AC, #MF;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "exception.h"
+
+#define DR6_BS 0x4000u
 #include "interp.h"
 #include "machine.h"
 #include "mem.h"
@@ -226,4 +228,11 @@ void exc_deliver(struct cpu *c, int vector, enum int_kind kind)
 		exc_deliver_pm(c, vector, kind, flags_image);
 	c->exc.delivering = -1;
 	c->halted = false;
+}
+
+void exc_single_step(struct cpu *c)
+{
+	c->dr[6] |= DR6_BS;
+	c->insn_eip = c->eip; /* a fault while delivering it belongs to this boundary */
+	exc_deliver(c, EXC_DB, INT_EXCEPTION);
 }

@@ -29,5 +29,12 @@ void exc_deliver_pending(struct cpu *c);
 
 /* Deliver an interrupt of the given kind now; EIP must be the return EIP. */
 void exc_deliver(struct cpu *c, int vector, enum int_kind kind);
+/*
+ * The single-step trap (#DB with DR6.BS) at the boundary the CPU is at:
+ * after an instruction that began with TF=1. After INT n, INT3, INTO or
+ * INT1 that is the handler's first instruction (SDM vol. 3 17.3.1.4: "to
+ * single step an interrupt handler, single step an INT n instruction").
+ */
+void exc_single_step(struct cpu *c);
 
 #endif

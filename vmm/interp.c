@@ -25,7 +25,6 @@
 #include "interp_block.h"
 #include "trace.h"
 
-#define DR6_BS 0x4000u
 
 /* Row attributes the loop checks before running a handler. */
 #define ATTR_CHECKED (A_PRIV | A_NOREAL | A_SSE | A_FPU | A_MEMONLY)
@@ -294,14 +293,6 @@ static void interp_shutdown(struct machine *m)
 	machine_request_stop(m, STOP_SHUTDOWN);
 }
 
-/* The single-step trap after an instruction that began with TF=1. */
-static void interp_single_step(struct cpu *c)
-{
-	c->dr[6] |= DR6_BS;
-	c->insn_eip = c->eip; /* a fault while delivering it belongs to this boundary */
-	exc_deliver(c, EXC_DB, INT_EXCEPTION);
-}
-
 static bool interp_needs_care(const struct cpu *c)
 {
 	return (c->eflags & (F_TF | F_RF | F_VM)) | c->int_shadow | c->pending.irq_line |
@@ -343,7 +334,7 @@ static void interp_step_careful(struct machine *m, struct insn *i, uint64_t end)
 	c->eflags &= ~F_RF;
 	/* After MOV SS / POP SS the trap waits for the next instruction too. */
 	if (interp_exec(m, i) && tf && !(c->int_shadow & SHADOW_MOV_SS))
-		interp_single_step(c);
+		exc_single_step(c);
 }
 
 /*
