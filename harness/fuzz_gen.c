@@ -134,6 +134,10 @@ static const struct fuzz_gap fuzz_gaps[] = {
 	  FORM_HOST_SEL },
 	{ op_call_far, 0, NULL, 0, "call far,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
 	  FORM_HOST_SEL },
+	{ op_ret_far, 0, NULL, 0, "retf,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
+	  FORM_HOST_SEL },
+	{ op_iret, 0, NULL, 0, "iret,host selector", GAP_NATIVE, false, HOST_SEL_WHY,
+	  FORM_HOST_SEL },
 	{ op_cpuid, 0, NULL, 0, "cpuid", GAP_QEMU, false, "QEMU's CPUID model is not doppel's", FORM_ANY },
 	{ op_rdtsc, 0, NULL, 0, "rdtsc", GAP_QEMU, false,
 	  "QEMU's time is not doppel's virtual clock", FORM_ANY },
@@ -339,6 +343,9 @@ static uint16_t gap_loaded_selector(const struct fuzz_case *fc, struct cpu *live
 	memcpy(c.gpr, gpr, sizeof(c.gpr));
 	if (i->desc->exec == op_pop_sreg)
 		return gap_word(fc, live, SR_SS, stack32 ? gpr[ESP] : gpr[ESP] & 0xffff);
+	if (i->desc->exec == op_ret_far || i->desc->exec == op_iret) /* CS above EIP */
+		return gap_word(fc, live, SR_SS, stack32 ? gpr[ESP] + i->opsize
+							 : (gpr[ESP] + i->opsize) & 0xffff);
 	if (i->desc->operand[0] == OPF_Ap)
 		return (uint16_t)i->imm2;
 	if (!i->mem)
