@@ -62,7 +62,9 @@ demo: all
 	@$(DOPPEL) run --engine interp -kernel $(GUEST_BUILD)/hello.elf; \
 	status=$$?; [ $$status -eq 1 ] || { echo "demo: doppel exited with $$status" >&2; exit 1; }
 
-unit-test: setup $(UNIT_BINS)
+# Under `make test` the Linux guest is fetched first, so that
+# test_loader_linux loads the real Debian kernel instead of skipping it.
+unit-test: setup $(UNIT_BINS) $(if $(filter test,$(MAKECMDGOALS)),linux-guest)
 	@tests/run-unit.sh $(UNIT_BINS)
 
 test: setup unit-test guest-test random-test de-test fuzz-test boot-test-selftest boot-test
