@@ -43,71 +43,28 @@ extern char bad_target[];
 extern char at_mov_ds[], at_mov_es[], at_mov_fs[], at_pop_gs[], at_mov_ss[];
 extern char at_ljmp33[], at_ljmp_ind[], at_lcall33[], at_lret[], at_iret[];
 
-static uint32_t u_mov_ds(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_mov_ds", "mov %%ax, %%ds") ::"a"(sel) : "ebx", "esi", "memory");
-	return 0;
-}
+/*
+ * One CPL-3 function per faulting instruction: `pre` sets up the stack,
+ * then the marks and the instruction at its label; AX holds the selector.
+ */
+#define FAULT_FN(fn, pre, label, insn)                                                     \
+	static uint32_t fn(uint32_t sel)                                                   \
+	{                                                                                  \
+		__asm__ volatile(pre FAULT_AT(label, insn)::"a"(sel), "m"(u_far)            \
+				 : "ebx", "esi", "memory");                                \
+		return 0;                                                                  \
+	}
 
-static uint32_t u_mov_es(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_mov_es", "mov %%ax, %%es") ::"a"(sel) : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_mov_fs(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_mov_fs", "mov %%ax, %%fs") ::"a"(sel) : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_pop_gs(uint32_t sel)
-{
-	__asm__ volatile("push %%eax\n" FAULT_AT("at_pop_gs", "pop %%gs") ::"a"(sel)
-			 : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_mov_ss(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_mov_ss", "mov %%ax, %%ss") ::"a"(sel) : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_ljmp33(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_ljmp33", "ljmp $0x33, $bad_target") ::"a"(sel)
-			 : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_ljmp_ind(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_ljmp_ind", "ljmp *%1") ::"a"(sel), "m"(u_far)
-			 : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_lcall33(uint32_t sel)
-{
-	__asm__ volatile(FAULT_AT("at_lcall33", "lcall $0x33, $bad_target") ::"a"(sel)
-			 : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_lret(uint32_t sel)
-{
-	__asm__ volatile("push %%eax; push $bad_target\n" FAULT_AT("at_lret", "lret") ::"a"(sel)
-			 : "ebx", "esi", "memory");
-	return 0;
-}
-
-static uint32_t u_iret(uint32_t sel)
-{
-	__asm__ volatile("pushf; push %%eax; push $bad_target\n" FAULT_AT("at_iret", "iret")
-			 ::"a"(sel) : "ebx", "esi", "memory");
-	return 0;
-}
+FAULT_FN(u_mov_ds, "", "at_mov_ds", "mov %%ax, %%ds")
+FAULT_FN(u_mov_es, "", "at_mov_es", "mov %%ax, %%es")
+FAULT_FN(u_mov_fs, "", "at_mov_fs", "mov %%ax, %%fs")
+FAULT_FN(u_pop_gs, "push %%eax\n", "at_pop_gs", "pop %%gs")
+FAULT_FN(u_mov_ss, "", "at_mov_ss", "mov %%ax, %%ss")
+FAULT_FN(u_ljmp33, "", "at_ljmp33", "ljmp $0x33, $bad_target")
+FAULT_FN(u_ljmp_ind, "", "at_ljmp_ind", "ljmp *%1")
+FAULT_FN(u_lcall33, "", "at_lcall33", "lcall $0x33, $bad_target")
+FAULT_FN(u_lret, "push %%eax; push $bad_target\n", "at_lret", "lret")
+FAULT_FN(u_iret, "pushf; push %%eax; push $bad_target\n", "at_iret", "iret")
 
 /* ---- the #GP cases: vector, error, EIP, registers, the target register ---- */
 
