@@ -20,7 +20,7 @@
 #include "harness/harness.h"
 #include "harness/qemu_ref.h"
 
-#define FUZZ_CLASSES 16
+#define FUZZ_CLASSES 48 /* difference classes, and gap names, counted by name */
 #define FUZZ_QEMU_BATCH 256u
 #define FUZZ_REPORT_EVERY 64u
 #define FUZZ_SIGNATURES 4096
@@ -133,12 +133,13 @@ static void fuzz_run_local(struct worker *w, const struct fuzz_case *fc)
 			case_run(w->runner, w->eng[k], fc, w->st[k]);
 }
 
-/* A difference that a gap instruction on the path explains is not one. */
-static bool fuzz_path_gap(struct worker *w, const struct fuzz_case *fc, int k)
+/* A difference that a gap instruction on the path explains is not one:
+ * that instruction's gap name, or NULL. */
+static const char *fuzz_path_gap(struct worker *w, const struct fuzz_case *fc, int k)
 {
 	const char *mnemonic;
 
-	return fuzz_case_path_gap(w->runner, fc, w->eng[k], &mnemonic) != NULL;
+	return fuzz_case_path_gap(w->runner, fc, w->eng[k], &mnemonic) ? mnemonic : NULL;
 }
 
 static bool fuzz_still_differs(void *ctx, const struct fuzz_case *fc)
@@ -223,9 +224,10 @@ static void fuzz_check(struct worker *w, struct fuzz_case *fc, uint64_t index)
 {
 	struct case_diff d;
 	int k = fuzz_compare(w, fc, &d);
+	const char *gap = k > 0 ? fuzz_path_gap(w, fc, k) : NULL;
 
-	if (k > 0 && fuzz_path_gap(w, fc, k))
-		fprintf(w->report, "gap\n");
+	if (gap)
+		fprintf(w->report, "gap %s\n", gap);
 	else if (k > 0)
 		fuzz_record(w, fc, index, k, &d);
 }
@@ -319,12 +321,18 @@ static void worker_free(struct worker *w)
 
 /* ---- the parent: progress and summary ---- */
 
+/* How many of each name (the first FUZZ_CLASSES names). */
+struct counts {
+	char name[FUZZ_CLASSES][32];
+	uint64_t n[FUZZ_CLASSES];
+	int len;
+};
+
 struct tally {
 	uint64_t done, diffs, unique;
 	uint64_t gaps;              /* differences a gap on the path explains */
-	char klass[FUZZ_CLASSES][32];
-	uint64_t count[FUZZ_CLASSES];
-	int n_classes;
+	struct counts klass;        /* differences by class */
+	struct counts gap;          /* gaps by instruction */
 	struct timespec start;
 };
 
@@ -336,17 +344,31 @@ static double tally_seconds(const struct tally *t)
 	return (double)(now.tv_sec - t->start.tv_sec) + (now.tv_nsec - t->start.tv_nsec) / 1e9;
 }
 
-static void tally_class(struct tally *t, const char *klass)
+static void counts_add(struct counts *c, const char *name)
 {
 	int k = 0;
 
-	while (k < t->n_classes && strcmp(t->klass[k], klass))
+	while (k < c->len && strcmp(c->name[k], name))
 		k++;
-	if (k == t->n_classes && k < FUZZ_CLASSES)
-		snprintf(t->klass[t->n_classes++], sizeof(t->klass[0]), "%s", klass);
+	if (k == c->len && k < FUZZ_CLASSES)
+		snprintf(c->name[c->len++], sizeof(c->name[0]), "%s", name);
 	if (k < FUZZ_CLASSES)
-		t->count[k]++;
-	t->diffs++;
+		c->n[k]++;
+}
+
+/* The gap names, most frequent first. */
+static void counts_print_by_size(FILE *f, const struct counts *c)
+{
+	bool shown[FUZZ_CLASSES] = { false };
+
+	for (int r = 0; r < c->len; r++) {
+		int best = -1;
+		for (int k = 0; k < c->len; k++)
+			if (!shown[k] && (best < 0 || c->n[k] > c->n[best]))
+				best = k;
+		shown[best] = true;
+		fprintf(f, "%s%s %llu", r ? ", " : "", c->name[best], (unsigned long long)c->n[best]);
+	}
 }
 
 static void tally_print(FILE *f, const struct tally *t, uint64_t total, const char *end)
@@ -357,12 +379,15 @@ static void tally_print(FILE *f, const struct tally *t, uint64_t total, const ch
 		(unsigned long long)t->done, (unsigned long long)total,
 		s > 0 ? (double)t->done / s : 0.0, (unsigned long long)t->diffs,
 		(unsigned long long)t->unique);
-	for (int k = 0; k < t->n_classes; k++)
-		fprintf(f, "%s%s %llu", k ? ", " : "; by class: ", t->klass[k],
-			(unsigned long long)t->count[k]);
-	if (t->gaps)
-		fprintf(f, "; %llu left out (a gap instruction on the path)",
+	for (int k = 0; k < t->klass.len; k++)
+		fprintf(f, "%s%s %llu", k ? ", " : "; by class: ", t->klass.name[k],
+			(unsigned long long)t->klass.n[k]);
+	if (t->gaps) {
+		fprintf(f, "; %llu left out (a gap instruction on the path: ",
 			(unsigned long long)t->gaps);
+		counts_print_by_size(f, &t->gap);
+		fprintf(f, ")");
+	}
 	fprintf(f, "%s", end);
 }
 
@@ -373,12 +398,16 @@ static void tally_line(struct tally *t, char *line, bool quiet)
 
 	if (sscanf(line, "done %u", &n) == 1)
 		t->done += n;
-	else if (!strcmp(line, "gap\n"))
+	else if (!strncmp(line, "gap ", 4)) {
+		line[strcspn(line, "\n")] = 0;
+		counts_add(&t->gap, line + 4);
 		t->gaps++;
-	else if (sscanf(line, "same %31s", klass) == 1)
-		tally_class(t, klass);
-	else if (sscanf(line, "diff %31s %511s", klass, path) == 2) {
-		tally_class(t, klass);
+	} else if (sscanf(line, "same %31s", klass) == 1) {
+		counts_add(&t->klass, klass);
+		t->diffs++;
+	} else if (sscanf(line, "diff %31s %511s", klass, path) == 2) {
+		counts_add(&t->klass, klass);
+		t->diffs++;
 		t->unique++;
 		if (!quiet)
 			fprintf(stderr, "\rdifference: %s", line + 5 + strlen(klass) + 1);

@@ -247,6 +247,9 @@ static const struct rowless_gap rowless_gaps[] = {
 	{ 1, 0xc7, 0xc0, true, false, { NULL, 0, NULL, 0, "rdrand/rdseed", GAP_NATIVE, false,
 	  "0F C7 /6 and /7 with a register ModRM are RDRAND and RDSEED (RDPID with F3) on the "
 	  "host, #UD on a P6", FORM_REG } },
+	{ 1, 0xc7, 0x10, false, false, { NULL, 0, NULL, 0, "xsavec", GAP_NATIVE, false,
+	  "0F C7 /4 with a memory ModRM is XSAVEC on the host, which writes the state area at "
+	  "CPL 3; #UD on a P6", FORM_ANY } },
 	{ 1, 0x0d, 0, false, false, { NULL, 0, NULL, 0, "prefetchw", GAP_NATIVE, false,
 	  "0F 0D is PREFETCH/PREFETCHW on the host (a hint that does nothing), #UD on a P6",
 	  FORM_ANY } },
