@@ -138,7 +138,9 @@ static bool shadow_replay(uint32_t what)
 
 /*
  * A new run starts with no page writable, so that its first write to each
- * page comes to the monitor, which journals the page first.
+ * page comes to the monitor, which journals the page first. More pages
+ * than the queue holds: drop them all instead (shadow_queue's own overflow
+ * would clear the slots and still map this one, which nothing then tracks).
  */
 static void shadow_protect_written(void)
 {
@@ -146,6 +148,10 @@ static void shadow_protect_written(void)
 		struct slot *s = &slots[writable[i]];
 		if (!s->write)
 			continue;
+		if (de_shared_page()->n_ops >= DE_OPS_MAX) {
+			shadow_drop_all();
+			return;
+		}
 		shadow_queue(DE_OP_MAP, s->lin & TLB_PAGE_MASK, s->pa, PROT_READ | PROT_EXEC);
 		s->write = false;
 	}

@@ -657,6 +657,38 @@ static void each_run_journals_its_first_write_to_a_page(void **state)
 	assert_int_equal(c->eip, CODE + 0x40);
 }
 
+/*
+ * More pages written in one run than the stub's queue holds (128 ops):
+ * making them read-only at the next entry overflows the queue into a
+ * flush of everything. No page may stay mapped that the shadow does not
+ * track: after a page-table change and INVLPG of one of them, a later run
+ * must read the new frame.
+ */
+static void re_protecting_more_pages_than_the_queue_holds_leaves_none_untracked(void **state)
+{
+	struct de_event ev;
+	(void)state;
+	paging_on();
+	const uint32_t pages = 200, moved = DATA + 128 * 0x1000, frame = 0x2f0000;
+	/* cld; rep stosd (EDI=DATA, ECX=pages*1024, EAX=0x11111111); int 0x80 */
+	CODE_OF("\xfc\xf3\xab\xcd\x80");
+	c->gpr[EDI] = DATA;
+	c->gpr[ECX] = pages * 1024;
+	c->gpr[EAX] = 0x11111111;
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(get32(moved), 0x11111111);
+	c->eip = CODE + 3; /* int 0x80 again: an entry that re-protects them all */
+	assert_int_equal(run(&ev), DE_EVENT);
+	put32(frame, 0x22222222);
+	put32(PT + 4 * (moved >> 12 & 0x3ff), frame | 7);
+	tlb_flush_page(c, moved); /* INVLPG */
+	c->eip = CODE + 0x40;
+	/* mov eax,[moved]; int 0x80 */
+	memcpy(m->ram + CODE + 0x40, "\xa1\x00\x00\x28\x00\xcd\x80", 7);
+	assert_int_equal(run(&ev), DE_EVENT);
+	assert_int_equal(c->gpr[EAX], 0x22222222);
+}
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -728,6 +760,7 @@ int main(void)
 		T(a_native_load_that_would_set_the_accessed_bit_is_undone),
 		T(a_far_jump_to_the_hosts_64_bit_selector_is_undone),
 		T(each_run_journals_its_first_write_to_a_page),
+		T(re_protecting_more_pages_than_the_queue_holds_leaves_none_untracked),
 		T(random_code_always_comes_back),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
