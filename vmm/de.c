@@ -496,7 +496,11 @@ static void de_host_fault(struct machine *m, const struct de_shared *sh, struct 
  */
 static enum de_exit de_undo(struct machine *m, struct de_event *ev, bool restart)
 {
-	de_journal_undo(m);
+	if (!de_journal_undo(m)) {
+		snprintf(m->error, sizeof(m->error), "de: a native run must be undone (%.120s), but "
+			 "its journal is incomplete (full, or out of memory)", ev->undo_why);
+		return DE_ERROR;
+	}
 	de_run_stats.undone++;
 	snprintf(de_run_stats.last_undo, sizeof(de_run_stats.last_undo), "%s", ev->undo_why);
 	if (!restart)

@@ -159,7 +159,9 @@ void de_journal_begin(const struct cpu *c);
 bool de_journal_room(void);
 void de_journal_page(struct machine *m, uint32_t pa);
 void de_journal_word(struct machine *m, uint32_t pa);
-void de_journal_undo(struct machine *m);
+/* false (nothing changed) when the run kept less than it changed: the
+ * journal was full, or had no memory. */
+bool de_journal_undo(struct machine *m);
 /* Did the stub get to write physical page pa in this run? */
 bool de_journal_wrote(uint32_t pa);
 

@@ -42,6 +42,7 @@ static struct journal_seen seen[JOURNAL_HASH];
 static uint8_t *arena;       /* JOURNAL_PAGES pages, then JOURNAL_WORDS words */
 static unsigned n_recs, n_pages, n_words;
 static uint32_t run_no;
+static bool lost; /* something of this run was not kept: it cannot be undone */
 
 void de_journal_begin(const struct cpu *c)
 {
@@ -51,12 +52,13 @@ void de_journal_begin(const struct cpu *c)
 		memset(seen, 0, sizeof(seen));
 		run_no = 1;
 	}
+	if (!arena)
+		arena = malloc((size_t)JOURNAL_PAGES * DE_PAGE + (size_t)JOURNAL_WORDS * 4);
+	lost = !arena;
 }
 
 bool de_journal_room(void)
 {
-	if (!arena)
-		arena = malloc((size_t)JOURNAL_PAGES * DE_PAGE + (size_t)JOURNAL_WORDS * 4);
 	return arena && n_pages < JOURNAL_PAGES && n_words + 2 + JOURNAL_RESERVE <= JOURNAL_WORDS;
 }
 
@@ -82,37 +84,52 @@ static bool journal_first(uint32_t pa, uint32_t len)
 	return true;
 }
 
-bool de_journal_wrote(uint32_t pa)
+/* Was (pa, kind) kept already in this run? */
+static bool journal_kept(uint32_t pa, uint32_t len)
 {
-	return journal_find(pa & ~(DE_PAGE - 1), DE_PAGE)->run == run_no;
+	return journal_find(pa, len)->run == run_no;
 }
 
-static void journal_keep(struct machine *m, uint32_t pa, uint32_t len, uint32_t at)
+bool de_journal_wrote(uint32_t pa)
+{
+	return journal_kept(pa & ~(DE_PAGE - 1), DE_PAGE);
+}
+
+/* Keep pa's bytes at arena + at, the first time in the run; 1 if kept now. */
+static unsigned journal_keep(struct machine *m, uint32_t pa, uint32_t len, uint32_t at)
 {
 	const uint8_t *p = machine_phys(m, pa, len);
 
 	if (!p || !journal_first(pa, len))
-		return;
+		return 0;
 	memcpy(arena + at, p, len);
 	recs[n_recs++] = (struct journal_rec){ pa, len, at };
+	return 1;
+}
+
+/* No room for pa: the run is lost if that is RAM it has not kept yet. */
+static void journal_refuse(struct machine *m, uint32_t pa, uint32_t len)
+{
+	if (machine_phys(m, pa, len) && !journal_kept(pa, len))
+		lost = true;
 }
 
 void de_journal_page(struct machine *m, uint32_t pa)
 {
-	if (n_pages < JOURNAL_PAGES && arena) {
-		unsigned before = n_recs;
-		journal_keep(m, pa & ~(DE_PAGE - 1), DE_PAGE, n_pages * DE_PAGE);
-		n_pages += n_recs != before;
-	}
+	pa &= ~(DE_PAGE - 1);
+	if (n_pages < JOURNAL_PAGES && arena)
+		n_pages += journal_keep(m, pa, DE_PAGE, n_pages * DE_PAGE);
+	else
+		journal_refuse(m, pa, DE_PAGE);
 }
 
 void de_journal_word(struct machine *m, uint32_t pa)
 {
-	if (n_words < JOURNAL_WORDS && arena) {
-		unsigned before = n_recs;
-		journal_keep(m, pa & ~3u, 4, JOURNAL_PAGES * DE_PAGE + n_words * 4);
-		n_words += n_recs != before;
-	}
+	pa &= ~3u;
+	if (n_words < JOURNAL_WORDS && arena)
+		n_words += journal_keep(m, pa, 4, JOURNAL_PAGES * DE_PAGE + n_words * 4);
+	else
+		journal_refuse(m, pa, 4);
 }
 
 /*
@@ -121,11 +138,13 @@ void de_journal_word(struct machine *m, uint32_t pa)
  * dirty bit set): it forgets everything, which a TLB may always do, and
  * the shadow follows it.
  */
-void de_journal_undo(struct machine *m)
+bool de_journal_undo(struct machine *m)
 {
 	struct cpu *c = &m->cpu;
 	jmp_buf *jmp = c->exc_jmp;
 
+	if (lost)
+		return false;
 	while (n_recs) {
 		const struct journal_rec *r = &recs[--n_recs];
 		memcpy(machine_phys(m, r->pa, r->len), arena + r->at, r->len);
@@ -135,4 +154,5 @@ void de_journal_undo(struct machine *m)
 	c->exc_jmp = jmp;
 	c->m = m;
 	tlb_flush_all(c, true);
+	return true;
 }

@@ -3,7 +3,8 @@
  * without a stub: undo puts back every page and page-table word it kept,
  * as they were before the run, and the CPU as it was at the run's entry;
  * a page kept twice keeps its first bytes; the journal holds 1024 pages,
- * and says so before it is full; a new run starts empty.
+ * says so before it is full, and refuses to undo a run it could not keep
+ * whole; a new run starts empty.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -61,7 +62,7 @@ static void undo_restores_pages_words_and_the_cpu(void **state)
 	m->cpu.eip = 0x2000;
 	assert_true(de_journal_wrote(0x10123));
 	assert_false(de_journal_wrote(0x30000));
-	de_journal_undo(m);
+	assert_true(de_journal_undo(m));
 	for (uint32_t k = 0; k < DE_PAGE; k++)
 		assert_int_equal(m->ram[0x10000 + k], 0x11);
 	for (uint32_t k = 0; k < 8; k++)
@@ -81,7 +82,7 @@ static void a_page_kept_twice_goes_back_to_its_first_bytes(void **state)
 	fill_page(0x40000, 0x02);
 	de_journal_page(m, 0x40000);
 	fill_page(0x40000, 0x03);
-	de_journal_undo(m);
+	assert_true(de_journal_undo(m));
 	assert_int_equal(m->ram[0x40000], 0x01);
 	assert_int_equal(m->ram[0x40fff], 0x01);
 }
@@ -96,12 +97,12 @@ static void a_word_and_its_page_go_back_in_order(void **state)
 	memset(m->ram + 0x50010, 0xbb, 4);
 	de_journal_page(m, 0x50000);
 	fill_page(0x50000, 0xcc);
-	de_journal_undo(m);
+	assert_true(de_journal_undo(m));
 	assert_int_equal(m->ram[0x50010], 0xaa);
 	assert_int_equal(m->ram[0x50800], 0xaa);
 }
 
-static void the_journal_holds_1024_pages_and_says_when_it_is_full(void **state)
+static void the_journal_holds_1024_pages_and_refuses_to_undo_past_them(void **state)
 {
 	(void)state;
 	de_journal_begin(&m->cpu);
@@ -110,6 +111,11 @@ static void the_journal_holds_1024_pages_and_says_when_it_is_full(void **state)
 		de_journal_page(m, p * DE_PAGE);
 	}
 	assert_false(de_journal_room());
+	de_journal_page(m, 5 * DE_PAGE); /* kept already: nothing lost */
+	de_journal_page(m, PAGES * DE_PAGE);
+	fill_page(0, 0x5a);
+	assert_false(de_journal_undo(m)); /* a page it could not keep: no undo at all */
+	assert_int_equal(m->ram[0], 0x5a);
 	de_journal_begin(&m->cpu); /* a new run: empty, nothing seen */
 	assert_true(de_journal_room());
 	assert_false(de_journal_wrote(0));
@@ -123,7 +129,7 @@ static void addresses_outside_ram_are_not_kept(void **state)
 	de_journal_page(m, RAM_SIZE);
 	de_journal_word(m, 0xfffffffc);
 	assert_false(de_journal_wrote(RAM_SIZE));
-	de_journal_undo(m);
+	assert_true(de_journal_undo(m));
 }
 
 int main(void)
@@ -132,7 +138,7 @@ int main(void)
 		cmocka_unit_test(undo_restores_pages_words_and_the_cpu),
 		cmocka_unit_test(a_page_kept_twice_goes_back_to_its_first_bytes),
 		cmocka_unit_test(a_word_and_its_page_go_back_in_order),
-		cmocka_unit_test(the_journal_holds_1024_pages_and_says_when_it_is_full),
+		cmocka_unit_test(the_journal_holds_1024_pages_and_refuses_to_undo_past_them),
 		cmocka_unit_test(addresses_outside_ram_are_not_kept),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
