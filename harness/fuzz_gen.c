@@ -235,30 +235,34 @@ static const struct insn_desc *gap_reg_form_row(const uint8_t *bytes, unsigned n
  * Host instructions where the table has no row (#UD on a P6): in an
  * undefined group member or opcode. Matched by spelling: the opcode map
  * (0 one-byte, 1 0F) and opcode, ModRM.reg values (a bit each; 0 with no
- * ModRM check), register ModRM only, an F3 prefix required.
+ * ModRM check), which ModRM forms (ROWLESS_*), an F3 prefix required.
  */
+#define ROWLESS_ANY 0
+#define ROWLESS_REG 1 /* register ModRM only */
+#define ROWLESS_MEM 2 /* memory ModRM only */
+
 struct rowless_gap {
-	uint8_t map, op, regs;
-	bool reg_form, rep;
+	uint8_t map, op, regs, modrm_form;
+	bool rep;
 	struct fuzz_gap gap;
 };
 
 static const struct rowless_gap rowless_gaps[] = {
-	{ 1, 0xc7, 0xc0, true, false, { NULL, 0, NULL, 0, "rdrand/rdseed", GAP_NATIVE, false,
+	{ 1, 0xc7, 0xc0, ROWLESS_REG, false, { NULL, 0, NULL, 0, "rdrand/rdseed", GAP_NATIVE, false,
 	  "0F C7 /6 and /7 with a register ModRM are RDRAND and RDSEED (RDPID with F3) on the "
 	  "host, #UD on a P6", FORM_REG } },
-	{ 1, 0xc7, 0x10, false, false, { NULL, 0, NULL, 0, "xsavec", GAP_NATIVE, false,
+	{ 1, 0xc7, 0x10, ROWLESS_MEM, false, { NULL, 0, NULL, 0, "xsavec", GAP_NATIVE, false,
 	  "0F C7 /4 with a memory ModRM is XSAVEC on the host, which writes the state area at "
 	  "CPL 3; #UD on a P6", FORM_ANY } },
-	{ 1, 0x0d, 0, false, false, { NULL, 0, NULL, 0, "prefetchw", GAP_NATIVE, false,
+	{ 1, 0x0d, 0, ROWLESS_ANY, false, { NULL, 0, NULL, 0, "prefetchw", GAP_NATIVE, false,
 	  "0F 0D is PREFETCH/PREFETCHW on the host (a hint that does nothing), #UD on a P6",
 	  FORM_ANY } },
-	{ 1, 0xb8, 0, false, true, { NULL, 0, NULL, 0, "popcnt", GAP_NATIVE, false,
+	{ 1, 0xb8, 0, ROWLESS_ANY, true, { NULL, 0, NULL, 0, "popcnt", GAP_NATIVE, false,
 	  "F3 0F B8 is POPCNT on the host, #UD on a P6", FORM_REP } },
-	{ 0, 0xc6, 0x80, true, false, { NULL, 0, NULL, 0, "xabort", GAP_NATIVE, false,
+	{ 0, 0xc6, 0x80, ROWLESS_REG, false, { NULL, 0, NULL, 0, "xabort", GAP_NATIVE, false,
 	  "C6 F8 ib is XABORT (RTM) on the host, a no-op outside a transaction; C6 /7 is #UD "
 	  "on a P6", FORM_REG } },
-	{ 0, 0xc7, 0x80, true, false, { NULL, 0, NULL, 0, "xbegin", GAP_NATIVE, false,
+	{ 0, 0xc7, 0x80, ROWLESS_REG, false, { NULL, 0, NULL, 0, "xbegin", GAP_NATIVE, false,
 	  "C7 F8 rel is XBEGIN (RTM) on the host: a transaction, or a jump to its abort "
 	  "address; C7 /7 is #UD on a P6", FORM_REG } },
 };
@@ -273,10 +277,14 @@ static bool rowless_matches(const struct rowless_gap *g, const uint8_t *b, unsig
 	}
 	if (k >= n || b[k] != g->op || (g->rep && !rep))
 		return false;
-	if (!g->regs && !g->reg_form)
+	if (!g->regs && g->modrm_form == ROWLESS_ANY)
 		return true;
-	return k + 1 < n && (!g->reg_form || b[k + 1] >= 0xc0) &&
-	       (!g->regs || (g->regs >> ((b[k + 1] >> 3) & 7) & 1));
+	if (k + 1 >= n)
+		return false;
+	bool reg = b[k + 1] >= 0xc0;
+	if ((g->modrm_form == ROWLESS_REG && !reg) || (g->modrm_form == ROWLESS_MEM && reg))
+		return false;
+	return !g->regs || (g->regs >> ((b[k + 1] >> 3) & 7) & 1);
 }
 
 static const struct fuzz_gap *gap_rowless(const uint8_t *bytes, unsigned n, enum case_engine e)
